@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Idempotent system setup for goprobe's tests: Go toolchains, stock bpftrace,
+# tracefs, and an offset-capable bpftrace rebuilt from Debian's source package.
+# Safe to run repeatedly: every step checks first and does nothing when satisfied.
+# Without root it reports what it could not do and exits 0, so that the tests
+# can report themselves as not run (loudly) instead of failing here.
+set -u
+# --quick: only what running a program needs (stock bpftrace, tracefs), for `npm start`.
+QUICK=0
+[ "${1:-}" = "--quick" ] && QUICK=1
+
+CACHE="${GOPROBE_CACHE:-$HOME/.cache/goprobe}"
+UNSAFE_BPFTRACE="$CACHE/bpftrace-unsafe/bpftrace"
+# bpftrace 0.17's --info tests a misspelled macro (HAVE_UNSAFE_UPROBE) and says
+# "unsafe uprobe: no" even for this build, so the build leaves a marker instead.
+UNSAFE_MARKER="$CACHE/bpftrace-unsafe/BUILT_WITH_ALLOW_UNSAFE_PROBE"
+say() { printf 'setup: %s\n' "$*"; }
+
+if [ "$(id -u)" != 0 ]; then
+  say "not root: cannot install packages, mount tracefs or build bpftrace."
+  say "end-to-end tests will report themselves as NOT RUN."
+  exit 0
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+apt_updated=0
+apt_update() { [ "$apt_updated" = 1 ] || { apt-get update -qq >/dev/null && apt_updated=1; }; }
+need_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+install_pkgs() {
+  local missing=()
+  for p in "$@"; do need_pkg "$p" || missing+=("$p"); done
+  [ ${#missing[@]} = 0 ] && return 0
+  say "installing ${missing[*]}"
+  apt_update
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Go: Debian's golang-go only when no go is on PATH; go1.19 always, as a second toolchain.
+command -v go >/dev/null 2>&1 || install_pkgs golang-go
+if [ "$QUICK" = 1 ]; then install_pkgs bpftrace; else install_pkgs golang-1.19-go bpftrace binutils; fi
+
+# tracefs: bpftrace attaches uprobes through it.
+if [ ! -e /sys/kernel/tracing/uprobe_events ]; then
+  say "mounting tracefs at /sys/kernel/tracing"
+  mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null || say "could not mount tracefs"
+fi
+if [ ! -e /sys/kernel/debug/tracing ] && [ -d /sys/kernel/debug ]; then
+  mountpoint -q /sys/kernel/debug || mount -t debugfs nodev /sys/kernel/debug 2>/dev/null || true
+fi
+
+[ "$QUICK" = 1 ] && exit 0
+
+# Offset-capable bpftrace: Debian's 0.17 rebuilt with ALLOW_UNSAFE_PROBE.
+if [ -x "$UNSAFE_BPFTRACE" ] && [ -f "$UNSAFE_MARKER" ]; then
+  say "offset-capable bpftrace present at $UNSAFE_BPFTRACE"
+else
+  say "building offset-capable bpftrace into $CACHE/bpftrace-unsafe (a few minutes, once)"
+  if ! grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ && ! grep -qs '^deb-src .*bookworm ' /etc/apt/sources.list; then
+    cat > /etc/apt/sources.list.d/goprobe-deb-src.sources <<'SRC'
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+    apt_updated=0
+  fi
+  apt_update
+  install_pkgs dpkg-dev cmake
+  apt-get build-dep -y -qq bpftrace >/dev/null
+  src="$CACHE/bpftrace-src"
+  rm -rf "$src" && mkdir -p "$src" && cd "$src" || exit 1
+  apt-get source -qq bpftrace >/dev/null 2>&1
+  dir=$(find "$src" -mindepth 1 -maxdepth 1 -type d -name 'bpftrace-[0-9]*' | head -n1)
+  [ -n "$dir" ] || { say "apt-get source bpftrace failed"; exit 1; }
+  mkdir -p "$dir/build" && cd "$dir/build" || exit 1
+  cmake .. -DCMAKE_BUILD_TYPE=Release -DALLOW_UNSAFE_PROBE=ON -DBUILD_TESTING=OFF \
+    -DUSE_SYSTEM_BPF_BCC=1 >"$CACHE/bpftrace-cmake.log" 2>&1 || { say "cmake failed: see $CACHE/bpftrace-cmake.log"; exit 1; }
+  make -j"$(nproc)" bpftrace >"$CACHE/bpftrace-make.log" 2>&1 || { say "make failed: see $CACHE/bpftrace-make.log"; exit 1; }
+  mkdir -p "$(dirname "$UNSAFE_BPFTRACE")"
+  cp src/bpftrace "$UNSAFE_BPFTRACE"
+  grep -q 'ALLOW_UNSAFE_PROBE:BOOL=ON' CMakeCache.txt && echo "cmake -DALLOW_UNSAFE_PROBE=ON" > "$UNSAFE_MARKER"
+  rm -rf "$src"
+  say "built $UNSAFE_BPFTRACE"
+fi
+say "done"
