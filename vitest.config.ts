@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 180_000,
+    hookTimeout: 600_000,
+    // Fixtures are built once, up front, by the global setup. Two test files run at a time:
+    // end-to-end tests mostly wait for the kernel to attach and detach uprobes, so the
+    // machine's two cores are far from busy with one.
+    fileParallelism: true,
+    maxWorkers: 2,
+    globalSetup: ['test/global-setup.ts'],
+    reporters: ['default'],
+  },
+})
