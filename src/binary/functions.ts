@@ -1,0 +1,186 @@
+import { UnknownNameError } from '../errors.ts'
+import { suggest } from '../util/suggest.ts'
+import { hex } from './bytes.ts'
+import { SHF_EXECINSTR, type ElfFile, type ElfSymbol } from './elf.ts'
+import type { PclntabFunction } from './pclntab.ts'
+
+const STT_NOTYPE = 0
+const STT_FUNC = 2
+const SHN_UNDEF = 0
+const ABI0_SUFFIX = '.abi0'
+
+/** A function of the binary, with where each fact came from. */
+export interface GoFunction {
+  /** The symbol table's name when there is one (`runtime.memmove.abi0`), else the pclntab's. */
+  readonly name: string
+  /** Name as recorded in the pclntab; undefined for symtab-only code (C functions, markers). */
+  readonly pclntabName?: string
+  /** Other names that find this function: pclntab spellings and other symbols at the entry. */
+  readonly aliases: readonly string[]
+  readonly entry: number
+  /** Exclusive end of the code. */
+  readonly end: number
+  readonly endSource: 'symtab' | 'pcsp' | 'next-entry'
+  /**
+   * 'symtab': named by `.symtab`. 'pclntab': the pclntab's name. 'pclntab+abi0': a
+   * stripped binary's ABI0 half of a same-name pair, named `<name>.abi0` like the
+   * linker's symbol table would (see abi0Twins).
+   */
+  readonly nameSource: 'symtab' | 'pclntab' | 'pclntab+abi0'
+  /** Functab index, for per-function pclntab tables; undefined for symtab-only code. */
+  readonly pclntabIndex?: number
+}
+
+/**
+ * All functions of a binary: the pclntab's (present even when stripped) merged with
+ * `.symtab` FUNC symbols, which supply linker names (`.abi0`) and exact sizes.
+ */
+export class FunctionTable {
+  readonly functions: readonly GoFunction[]
+  /** Disagreements between pclntab and symtab, one line each, for the caller to show. */
+  readonly warnings: readonly string[]
+  private readonly byName = new Map<string, GoFunction>()
+
+  /** `symbols`: the code symbols of `.symtab` (see codeSymbols), empty for stripped binaries. */
+  constructor(pclntab: readonly PclntabFunction[], symbols: readonly ElfSymbol[]) {
+    const warnings: string[] = []
+    const functions = symbols.length > 0 ? mergeWithSymbols(pclntab, symbols, warnings) : fromPclntabOnly(pclntab)
+    functions.sort((a, b) => a.entry - b.entry)
+    this.functions = functions
+    this.warnings = warnings
+    // Primary names win over aliases, so index them first.
+    for (const f of functions) if (!this.byName.has(f.name)) this.byName.set(f.name, f)
+    for (const f of functions) for (const a of f.aliases) if (!this.byName.has(a)) this.byName.set(a, f)
+  }
+
+  get size(): number {
+    return this.functions.length
+  }
+
+  /** The function with this name or alias; UnknownNameError with suggestions otherwise. */
+  byExactName(name: string): GoFunction {
+    const found = this.byName.get(name)
+    if (!found) throw new UnknownNameError('function', name, suggest(name, this.byName.keys()))
+    return found
+  }
+
+  has(name: string): boolean {
+    return this.byName.has(name)
+  }
+
+  /** The function whose code [entry, end) contains `address`, if any. */
+  containing(address: number): GoFunction | undefined {
+    let lo = 0
+    let hi = this.functions.length - 1
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1
+      const f = this.functions[mid]!
+      if (address < f.entry) hi = mid - 1
+      else if (address >= f.end) lo = mid + 1
+      else return f
+    }
+    return undefined
+  }
+
+  /** Functions any of whose names match, in address order. */
+  matching(pattern: RegExp): GoFunction[] {
+    return this.functions.filter((f) => pattern.test(f.name) || f.aliases.some((a) => pattern.test(a)))
+  }
+}
+
+/**
+ * Symbols naming code: FUNC symbols, and untyped labels in executable sections
+ * (assembly entry points such as cgo's crosscall1), as `nm` lists them with T/t.
+ * Undefined symbols (cgo's dynamic imports such as malloc) have no code here.
+ */
+export function codeSymbols(elf: ElfFile): ElfSymbol[] {
+  return elf.symbols().filter((s) => {
+    if (s.sectionIndex === SHN_UNDEF) return false
+    const executable = ((elf.sections[s.sectionIndex]?.flags ?? 0) & SHF_EXECINSTR) !== 0
+    return s.type === STT_FUNC || (s.type === STT_NOTYPE && executable)
+  })
+}
+
+function mergeWithSymbols(pclntab: readonly PclntabFunction[], symbols: readonly ElfSymbol[], warnings: string[]): GoFunction[] {
+  const atAddress = new Map<number, ElfSymbol[]>()
+  for (const s of symbols) {
+    const list = atAddress.get(s.value)
+    if (list) list.push(s)
+    else atAddress.set(s.value, [s])
+  }
+  const symbolByName = new Map(symbols.map((s) => [s.name, s]))
+  const out: GoFunction[] = []
+  const used = new Set<number>()
+  for (const f of pclntab) {
+    const here = atAddress.get(f.entry) ?? []
+    // The linker's name for this code: the same name, its ABI0 mangling, or the one sized symbol there
+    // (the pclntab writes generic instantiations as `[...]` where the symtab has `[5]`, and `·` for `.`).
+    const primary =
+      here.find((s) => s.name === f.name) ??
+      here.find((s) => s.name === f.name + ABI0_SUFFIX) ??
+      (here.filter((s) => s.size > 0).length === 1 ? here.find((s) => s.size > 0) : undefined)
+    if (!primary) {
+      const elsewhere = symbolByName.get(f.name)
+      if (elsewhere) warnings.push(`pclntab puts ${f.name} at ${hex(f.entry)}, the symbol table at ${hex(elsewhere.value)}`)
+      out.push(pclntabFunction(f, f.name, 'pclntab', here.map((s) => s.name)))
+      if (here.length > 0) used.add(f.entry)
+      continue
+    }
+    used.add(f.entry)
+    const symEnd = primary.value + primary.size
+    if (primary.size > 0 && f.endSource === 'pcsp' && symEnd !== f.end) {
+      warnings.push(`${primary.name}: symbol size ends at ${hex(symEnd)}, pclntab's SP table at ${hex(f.end)}`)
+    }
+    const aliases = [f.name, ...here.map((s) => s.name)].filter((n, i, all) => n !== primary.name && all.indexOf(n) === i)
+    out.push({
+      ...pclntabFunction(f, primary.name, 'symtab', aliases),
+      ...(primary.size > 0 ? { end: symEnd, endSource: 'symtab' as const } : {}),
+    })
+  }
+  // Code the pclntab does not describe: C functions linked in by cgo, and linker markers.
+  for (const [address, list] of atAddress) {
+    if (used.has(address)) continue
+    const [first, ...rest] = [...list].sort((a, b) => b.size - a.size)
+    if (!first) continue
+    out.push({ name: first.name, aliases: rest.map((s) => s.name), entry: address, end: address + first.size, endSource: 'symtab', nameSource: 'symtab' })
+  }
+  return out
+}
+
+function fromPclntabOnly(pclntab: readonly PclntabFunction[]): GoFunction[] {
+  const abi0 = abi0Twins(pclntab)
+  return pclntab.map((f) => (abi0.has(f) ? pclntabFunction(f, f.name + ABI0_SUFFIX, 'pclntab+abi0', [f.name]) : pclntabFunction(f, f.name, 'pclntab', [])))
+}
+
+/**
+ * In register-ABI binaries a function called across ABIs exists twice under one
+ * pclntab name: the body and a wrapper for the other ABI. The symbol table calls the
+ * ABI0 one `<name>.abi0`; without it, the ABI0 half is the one whose record carries
+ * the ASM flag (an assembly body, Go 1.19+), else the later one (the linker emits ABI
+ * wrappers after ordinary code). Checked against unstripped twins in the tests.
+ *
+ * Lone ABI0 assembly functions are also `.abi0` in the symbol table, but nothing in
+ * the pclntab tells them from assembly written for ABIInternal (runtime.memequal) or
+ * file-local assembly (which is never renamed), so they keep the pclntab's name.
+ */
+function abi0Twins(pclntab: readonly PclntabFunction[]): Set<PclntabFunction> {
+  const byName = new Map<string, PclntabFunction[]>()
+  for (const f of pclntab) {
+    const list = byName.get(f.name)
+    if (list) list.push(f)
+    else byName.set(f.name, [f])
+  }
+  const twins = new Set<PclntabFunction>()
+  for (const list of byName.values()) {
+    // Go 1.18–1.20 write every instantiation of a generic function as `F[...]`: those are not ABI pairs.
+    if (list.length !== 2 || list[0]!.name.includes('[...]')) continue
+    const [a, b] = list as [PclntabFunction, PclntabFunction]
+    const asm = list.filter((f) => f.assembly)
+    twins.add(asm.length === 1 ? asm[0]! : a.entry > b.entry ? a : b)
+  }
+  return twins
+}
+
+function pclntabFunction(f: PclntabFunction, name: string, nameSource: GoFunction['nameSource'], aliases: string[]): GoFunction {
+  return { name, pclntabName: f.name, aliases, entry: f.entry, end: f.end, endSource: f.endSource, nameSource, pclntabIndex: f.index }
+}

@@ -1,0 +1,157 @@
+import { BinaryFormatError } from '../errors.ts'
+import { ElfFile, PF_W, PF_X, PT_LOAD } from './elf.ts'
+import { hex } from './bytes.ts'
+import type { Pclntab } from './pclntab.ts'
+
+/**
+ * The fields of `runtime.firstmoduledata` goprobe needs. Its first word points at
+ * the pclntab, which is how it is found without symbols; every field used is
+ * cross-checked against the pclntab before the struct is believed.
+ */
+export interface Moduledata {
+  readonly vaddr: number
+  /** Start of Go text: what Go 1.18+ functab entry offsets are relative to. */
+  readonly text: number
+  /** Lowest function entry (first functab entry). */
+  readonly minpc: number
+  readonly source: '.go.module' | 'runtime.firstmoduledata' | 'scan of data segments'
+}
+
+/**
+ * Offsets of the cross-checked fields on amd64: one layout from 1.16 through 1.26
+ * (pcHeader, five slices, then ftab), and before 1.16 the pclntable slice first.
+ * Confirmed by the tests on go1.15, 1.16, 1.19, 1.21, 1.23 and 1.26 binaries.
+ */
+const LAYOUTS = {
+  old: { ftab: 24, minpc: 80, text: 96 },
+  current: { ftab: 128, minpc: 160, text: 176 },
+} as const
+/** Candidates beyond this many are not examined: a real binary has one or two. */
+const MAX_CANDIDATES = 64
+
+/** Finds and validates moduledata; undefined when no candidate agrees with the pclntab. */
+export function findModuledata(elf: ElfFile, pcln: Pclntab): Moduledata | undefined {
+  const section = elf.section('.go.module')
+  const fromSection = section && check(elf, pcln, section.addr, '.go.module')
+  if (fromSection) return fromSection
+  const symbol = elf.symbols().find((s) => s.name === 'runtime.firstmoduledata')
+  const fromSymbol = symbol && check(elf, pcln, symbol.value, 'runtime.firstmoduledata')
+  if (fromSymbol) return fromSymbol
+  return findModuledataByScan(elf, pcln)
+}
+
+/** The symbol-free search alone: data words (or PIE relocations) pointing at the pclntab. */
+export function findModuledataByScan(elf: ElfFile, pcln: Pclntab): Moduledata | undefined {
+  let examined = 0
+  for (const vaddr of candidates(elf, pcln.location.vaddr)) {
+    const found = check(elf, pcln, vaddr, 'scan of data segments')
+    if (found || ++examined >= MAX_CANDIDATES) return found
+  }
+  return undefined
+}
+
+/**
+ * Pointer-aligned words in the writable segments equal to the pclntab address. In PIE
+ * binaries that word is zero in the file and set by a relative relocation, so
+ * relocation targets are candidates too.
+ */
+function* candidates(elf: ElfFile, pclntabVaddr: number): Generator<number> {
+  for (const [target, addend] of elf.relativeRelocations()) if (addend === pclntabVaddr) yield target
+  const low = pclntabVaddr % 2 ** 32
+  const high = Math.floor(pclntabVaddr / 2 ** 32)
+  for (const seg of elf.segments) {
+    if (seg.type !== PT_LOAD || !(seg.flags & PF_W) || seg.flags & PF_X) continue
+    const bytes = elf.source.read(seg.offset, seg.filesz, 'data segment')
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    const skew = (8 - (seg.vaddr % 8)) % 8
+    for (let at = skew; at + 8 <= bytes.length; at += 8) {
+      if (view.getUint32(at, true) === low && view.getUint32(at + 4, true) === high) yield seg.vaddr + at
+    }
+  }
+}
+
+function check(elf: ElfFile, pcln: Pclntab, vaddr: number, source: Moduledata['source']): Moduledata | undefined {
+  const layout = pcln.header.format === 'go1.2' ? LAYOUTS.old : LAYOUTS.current
+  try {
+    if (elf.readPointer(vaddr) !== pcln.location.vaddr) return undefined
+    if (elf.readPointer(vaddr + layout.ftab) !== pcln.functabVaddr) return undefined
+    if (elf.readPointer(vaddr + layout.ftab + 8) !== pcln.count + 1) return undefined
+    const minpc = elf.readPointer(vaddr + layout.minpc)
+    const text = elf.readPointer(vaddr + layout.text)
+    const firstEntry = pcln.entriesAreRelative ? text + pcln.rawEntry(0) : pcln.rawEntry(0)
+    if (minpc !== firstEntry || text > minpc) return undefined
+    const code = elf.segmentForVaddr(text)
+    if (!code || !(code.flags & PF_X)) return undefined
+    return { vaddr, text, minpc, source }
+  } catch (e) {
+    // A candidate whose fields point outside the file is simply not moduledata.
+    if (e instanceof BinaryFormatError) return undefined
+    throw e
+  }
+}
+
+/** Where the runtime type metadata of one module is: the descriptors and the two root lists. */
+export interface TypeSections {
+  /** [types, etypes): every type descriptor and name record; nameOff/typeOff are relative to `types`. */
+  readonly types: number
+  readonly etypes: number
+  /** `typelinks []int32`: offsets from `types` of the unnamed composite types. */
+  readonly typelinks: { readonly vaddr: number; readonly count: number }
+  /** `itablinks []*itab`: each itab names an interface type (+0) and a concrete type (+8). */
+  readonly itablinks: { readonly vaddr: number; readonly count: number }
+  /** Which moduledata layout matched, for messages. */
+  readonly layout: string
+}
+
+/**
+ * Offsets of types/etypes, typelinks and itablinks per moduledata layout (go-internals.md §6,
+ * checked against runtime/symtab.go of 1.19, 1.20, 1.21, 1.23, 1.24, 1.25 and 1.26). 1.18 added
+ * rodata and gofunc, 1.20 covctrs, and 1.26 epclntab (which moves the two lists but not types).
+ */
+const TYPE_LAYOUTS: Record<Pclntab['header']['format'], readonly { name: string; types: number; typelinks: number; itablinks: number }[]> = {
+  'go1.2': [{ name: 'go1.13-1.15', types: 200, typelinks: 240, itablinks: 264 }],
+  'go1.16': [{ name: 'go1.16-1.17', types: 280, typelinks: 320, itablinks: 344 }],
+  'go1.18': [{ name: 'go1.18-1.19', types: 280, typelinks: 336, itablinks: 360 }],
+  'go1.20': [
+    { name: 'go1.20-1.25', types: 296, typelinks: 352, itablinks: 376 },
+    { name: 'go1.26', types: 296, typelinks: 360, itablinks: 384 },
+  ],
+}
+
+/**
+ * The type metadata ranges of a validated moduledata. The layout is chosen by the pclntab
+ * format; where one format spans two layouts, the one whose slices are well formed
+ * (len == cap, contents mapped, inside sane bounds) wins. BinaryFormatError when none is.
+ */
+export function readTypeSections(elf: ElfFile, md: Moduledata, pcln: Pclntab): TypeSections {
+  const problems: string[] = []
+  for (const layout of TYPE_LAYOUTS[pcln.header.format]) {
+    try {
+      const types = elf.readPointer(md.vaddr + layout.types)
+      const etypes = elf.readPointer(md.vaddr + layout.types + 8)
+      if (!(types < etypes) || elf.segmentForVaddr(types) !== elf.segmentForVaddr(etypes - 1) || !elf.segmentForVaddr(types)) {
+        throw new BinaryFormatError(`types range ${hex(types)}..${hex(etypes)} is not one mapped range`)
+      }
+      const typelinks = slice(elf, md.vaddr + layout.typelinks, 4)
+      const itablinks = slice(elf, md.vaddr + layout.itablinks, 8)
+      return { types, etypes, typelinks, itablinks, layout: layout.name }
+    } catch (e) {
+      if (!(e instanceof BinaryFormatError)) throw e
+      problems.push(`${layout.name}: ${e.message}`)
+    }
+  }
+  throw new BinaryFormatError(`moduledata at ${hex(md.vaddr)} has no readable type metadata (${problems.join('; ')})`)
+}
+
+/** A Go slice header whose elements are `size` bytes; len must equal cap and the elements be mapped. */
+function slice(elf: ElfFile, at: number, size: number): { vaddr: number; count: number } {
+  const vaddr = elf.readPointer(at)
+  const count = elf.readPointer(at + 8)
+  const cap = elf.readPointer(at + 16)
+  if (count !== cap || count > 1 << 24) throw new BinaryFormatError(`slice at ${hex(at)} has len ${count} and cap ${cap}`)
+  if (count > 0) {
+    const seg = elf.segmentForVaddr(vaddr)
+    if (!seg || vaddr + count * size > seg.vaddr + seg.memsz) throw new BinaryFormatError(`slice at ${hex(at)} points outside the mapped segments`)
+  }
+  return { vaddr, count }
+}
