@@ -1,0 +1,3 @@
+module goprobe/oracles/funcsigs
+
+go 1.19
