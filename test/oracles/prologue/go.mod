@@ -1,0 +1,3 @@
+module goprobe.test/oracles/prologue
+
+go 1.19
