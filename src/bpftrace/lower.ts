@@ -1,0 +1,208 @@
+/**
+ * Rewrites a probe into the plain forms its dialect accepts, before printing and before the
+ * stack estimate: Go strings become the `str()` call that reads exactly their length (or
+ * `buf()` with `%r` when no `str()` form is right on every version of the dialect), constant
+ * strings move into the format text, and on versions that cannot escape `%` in a format, each
+ * literal `%` becomes a `%c` of 0x25. An untyped integer literal next to an operand of known
+ * integer type takes that type (`reg("ax") == (uint64)0`): from 0.25 literals are small signed
+ * types and a sign or size mismatch is warned about or refused.
+ */
+import { UnsupportedError, UsageError } from '../errors.ts'
+import {
+  binary,
+  buf,
+  cstring,
+  fmt,
+  int,
+  type BinaryOp,
+  type Expr,
+  type FormatArg,
+  type FormatPart,
+  type IntType,
+  type MapRef,
+  type Probe,
+  type Stmt,
+} from './ast.ts'
+import { describeDialect, type Dialect } from './dialect.ts'
+import { INT_RANGES } from './int-types.ts'
+
+const PERCENT_SIGN = 0x25
+const ARITHMETIC: ReadonlySet<BinaryOp> = new Set(['+', '-', '*', '/', '%', '&', '|', '^', '<<', '>>'])
+
+export function lowerProbe(probe: Probe, dialect: Dialect): Probe {
+  const lowerer = new Lowerer(dialect, new Map(probe.vars.map((v) => [v.name, v.init])))
+  return {
+    ...probe,
+    predicate: probe.predicate && lowerer.expr(probe.predicate),
+    vars: probe.vars.map((v) => ({ ...v, init: lowerer.expr(v.init) })),
+    body: probe.body.map((s) => lowerer.stmt(s)),
+  }
+}
+
+class Lowerer {
+  constructor(
+    private readonly dialect: Dialect,
+    /** Initial values of the probe's variables, which give their types. */
+    private readonly varInit: ReadonlyMap<string, Expr>,
+  ) {}
+
+  stmt(s: Stmt): Stmt {
+    switch (s.kind) {
+      case 'AssignVar':
+        return { ...s, value: this.expr(s.value) }
+      case 'AssignMap':
+        return { ...s, map: this.mapRef(s.map), value: this.expr(s.value) }
+      case 'Delete':
+      case 'Print':
+      case 'Clear':
+        return { ...s, map: this.mapRef(s.map) }
+      case 'Aggregate':
+        return { ...s, map: this.mapRef(s.map), args: s.args.map((a) => this.expr(a)) }
+      case 'If':
+        return {
+          ...s,
+          cond: this.expr(s.cond),
+          then: s.then.map((x) => this.stmt(x)),
+          otherwise: s.otherwise.map((x) => this.stmt(x)),
+        }
+      case 'Printf':
+        return { ...s, format: this.format(s.format) }
+      case 'ExprStmt':
+        return { ...s, expr: this.expr(s.expr) }
+      case 'Exit':
+      case 'Comment':
+        return s
+    }
+  }
+
+  private format(parts: readonly FormatPart[]): FormatPart[] {
+    const out: FormatPart[] = []
+    const text = (literal: string) => {
+      if (this.dialect.percentEscape) {
+        out.push(literal)
+        return
+      }
+      const pieces = literal.split('%')
+      out.push(pieces[0]!)
+      for (const piece of pieces.slice(1)) out.push(fmt('c', int(PERCENT_SIGN)), piece)
+    }
+    for (const part of parts) {
+      if (typeof part === 'string') text(part)
+      else if (part.conversion === 's' && part.value.kind === 'StringLiteral' && part.width === undefined) {
+        // A constant string is part of the format: no argument, no stack.
+        text(part.value.value)
+      } else out.push(this.formatArg(part))
+    }
+    return out.filter((p) => p !== '')
+  }
+
+  private formatArg(arg: FormatArg): FormatArg {
+    const { conversion, value } = arg
+    if (arg.width !== undefined && (!Number.isInteger(arg.width) || arg.width < 0 || arg.width > 999)) {
+      throw new UsageError(`invalid printf width ${arg.width}`)
+    }
+    if (conversion === 'r' || conversion === 'rx' || conversion === 'rh') {
+      if (arg.width !== undefined || arg.leftAlign || arg.zeroPad) throw new UsageError(`%${conversion} takes no width`)
+      if (value.kind === 'GoString') return { ...arg, value: buf(this.expr(value.ptr), this.expr(value.length)) }
+      if (value.kind !== 'Buffer') throw new UsageError(`%${conversion} prints buf() values only`)
+      return { ...arg, value: this.expr(value) }
+    }
+    if (value.kind === 'Buffer') throw new UsageError(`buf() values print with %r, %rx or %rh, not %${conversion}`)
+    if (conversion === 's' && value.kind === 'GoString' && this.dialect.strLength === 'mixed') {
+      // No str() form gives the same bytes on both sides of 0.23; buf() with %r does.
+      return { ...arg, conversion: 'r', value: buf(this.expr(value.ptr), this.expr(value.length)) }
+    }
+    return { ...arg, value: this.expr(value) }
+  }
+
+  expr(e: Expr): Expr {
+    switch (e.kind) {
+      case 'GoString':
+        return this.goString(this.expr(e.ptr), this.expr(e.length))
+      case 'MapRef':
+        return this.mapRef(e)
+      case 'Unary':
+      case 'Cast':
+      case 'UserPointer':
+        return { ...e, operand: this.expr(e.operand) }
+      case 'Binary': {
+        const left = this.expr(e.left)
+        const right = this.expr(e.right)
+        if (e.op === '&&' || e.op === '||') return { ...e, left, right }
+        return { ...e, left: this.typedLike(left, right), right: this.typedLike(right, left) }
+      }
+      case 'Ternary':
+        return { ...e, cond: this.expr(e.cond), then: this.expr(e.then), otherwise: this.expr(e.otherwise) }
+      case 'MemoryRead':
+        return { ...e, address: this.expr(e.address) }
+      case 'CString':
+        return { ...e, ptr: this.expr(e.ptr), maxLength: e.maxLength && this.expr(e.maxLength) }
+      case 'Buffer':
+        return { ...e, ptr: this.expr(e.ptr), length: this.expr(e.length) }
+      case 'Ntop':
+        return { ...e, family: e.family && this.expr(e.family), address: this.expr(e.address) }
+      case 'UserSymbol':
+        return { ...e, address: this.expr(e.address) }
+      case 'IntLiteral':
+      case 'StringLiteral':
+      case 'Register':
+      case 'Variable':
+      case 'Builtin':
+      case 'TaskFsBase':
+      case 'UserStack':
+        return e
+    }
+  }
+
+  /** `e` with the other operand's integer type when `e` is an untyped literal that fits it. */
+  private typedLike(e: Expr, other: Expr): Expr {
+    if (e.kind !== 'IntLiteral' || e.type !== undefined) return e
+    const type = this.staticType(other, new Set())
+    if (!type) return e
+    const [lo, hi] = INT_RANGES[type]
+    return e.value >= lo && e.value <= hi ? { ...e, type } : e
+  }
+
+  /** The integer type bpftrace gives `e`, when it follows from the expression alone. */
+  private staticType(e: Expr, seen: Set<string>): IntType | undefined {
+    switch (e.kind) {
+      case 'Register':
+        return 'uint64'
+      case 'MemoryRead':
+      case 'Cast':
+        return e.type
+      case 'IntLiteral':
+        return e.type
+      case 'Variable': {
+        // A variable initialised from itself (through others) has no type to find.
+        if (seen.has(e.name)) return undefined
+        const init = this.varInit.get(e.name)
+        return init && this.staticType(init, new Set([...seen, e.name]))
+      }
+      case 'Binary':
+        if (!ARITHMETIC.has(e.op)) return undefined
+        return this.staticType(e.left, seen) ?? this.staticType(e.right, seen)
+      default:
+        return undefined
+    }
+  }
+
+  private mapRef(m: MapRef): MapRef {
+    return { ...m, keys: m.keys.map((k) => this.expr(k)) }
+  }
+
+  /** `str()` reading exactly `length` bytes on this dialect (its length counts the NUL from 0.23). */
+  private goString(ptr: Expr, length: Expr): Expr {
+    switch (this.dialect.strLength) {
+      case 'n-bytes':
+        return cstring(ptr, length)
+      case 'n-minus-one-bytes':
+        return cstring(ptr, binary(length, '+', this.typedLike(int(1), length)))
+      case 'mixed':
+        throw new UnsupportedError(
+          `a Go string outside printf("%s") has no form that reads the same bytes on every version of ` +
+            `${describeDialect(this.dialect)} (str() changed in 0.23): target a narrower version range`,
+        )
+    }
+  }
+}
