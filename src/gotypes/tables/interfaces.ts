@@ -1,0 +1,12 @@
+import type { TypeDeclaration } from './declaration.ts'
+
+/**
+ * Interfaces the struct declarations hold by value. Only emptiness matters to the
+ * layout (an itab word or a type word first), so each lists one of its methods.
+ */
+export const interfaceDeclarations: readonly TypeDeclaration[] = [
+  { name: 'io.Reader', go: [13, 26], text: 'interface { Read(p []byte) (n int, err error) }' },
+  { name: 'io.Writer', go: [13, 26], text: 'interface { Write(p []byte) (n int, err error) }' },
+  { name: 'io.ReadCloser', go: [13, 26], text: 'interface { Close() error }' },
+  { name: 'context.Context', go: [13, 26], text: 'interface { Done() <-chan struct{} }' },
+]

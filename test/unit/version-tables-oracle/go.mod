@@ -1,0 +1,3 @@
+module vtoracle
+
+go 1.19
