@@ -1,0 +1,119 @@
+import * as bt from '../bpftrace/ast.ts'
+import type { ExprNode, HandlerNode, StmtNode } from '../dsl/ir.ts'
+import type { GoType } from '../gotypes/types.ts'
+import type { SiteCompiler } from './site.ts'
+import { wordsOf, type Val } from './values.ts'
+
+/**
+ * Values a function's return handlers read "as they were at entry". Each is evaluated
+ * at the entry probe, split into words, and stored in maps keyed by the activation
+ * (goroutine id, stack depth); the return probe rebuilds the value from those maps and
+ * deletes them. A liveness map marks activations whose entry was seen, so a return
+ * without a recorded entry (tracing started mid-call) is skipped instead of reading zeros.
+ */
+export class Captures {
+  private readonly nodes: ExprNode[] = []
+  private readonly keys: string[] = []
+  private readonly shapes = new Map<number, Shape>()
+  private readonly maps: string[] = []
+
+  constructor(private readonly prefix: string, handlers: readonly HandlerNode[]) {
+    for (const h of handlers) if (h.site === 'return') for (const s of h.body) collectStmt(s, (n) => this.add(n))
+  }
+
+  get any(): boolean {
+    return this.nodes.length > 0
+  }
+
+  get liveMap(): string {
+    return `${this.prefix}_live`
+  }
+
+  /** Every internal map used, to clear at the end. */
+  internalMaps(): string[] {
+    return this.any ? [this.liveMap, ...this.maps] : []
+  }
+
+  private add(node: ExprNode): void {
+    const key = JSON.stringify(node, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))
+    if (!this.keys.includes(key)) {
+      this.keys.push(key)
+      this.nodes.push(node)
+    }
+  }
+
+  /** Statements for the entry probe: evaluate and store every captured value, then mark the activation live. */
+  store(entry: SiteCompiler): bt.Stmt[] {
+    if (!this.any) return []
+    const key = entry.activationKey()
+    const out: bt.Stmt[] = []
+    this.nodes.forEach((node, id) => {
+      const v = entry.expr(node)
+      const words = wordsOf(v, `entry value #${id}`)
+      const shape: Shape = v.kind === 'parts' || v.kind === 'mem'
+        ? { kind: 'go', type: v.type, words: words.map((w) => ({ offset: w.offset, size: w.size })) }
+        : { kind: v.kind === 'int' ? 'int' : 'str', signed: v.kind === 'int' && v.signed }
+      this.shapes.set(id, shape)
+      words.forEach((w, i) => {
+        const name = `${this.prefix}_v${id}_${i}`
+        if (!this.maps.includes(name)) this.maps.push(name)
+        out.push(bt.assignMap(bt.map(name, ...key), w.expr))
+      })
+    })
+    out.push(bt.assignMap(bt.map(this.liveMap, ...key), bt.int(1, 'uint64')))
+    return out
+  }
+
+  /** How the return site reads a captured value. */
+  reader(ret: () => SiteCompiler): (node: ExprNode) => Val {
+    return (node) => {
+      const id = this.keys.indexOf(JSON.stringify(node, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)))
+      const shape = this.shapes.get(id)
+      if (!shape) throw new Error('internal: entry value read before it was stored')
+      const key = ret().activationKey()
+      const read = (i: number) => bt.map(`${this.prefix}_v${id}_${i}`, ...key)
+      if (shape.kind === 'int') return { kind: 'int', expr: read(0), signed: shape.signed }
+      if (shape.kind === 'str') return { kind: 'str', expr: read(0) }
+      return { kind: 'parts', type: shape.type, parts: shape.words.map((w, i) => ({ ...w, expr: read(i) })) }
+    }
+  }
+
+  /** Wrap a return handler so it runs only for live activations, then forget the activation. */
+  guardReturn(ret: SiteCompiler, body: bt.Stmt[]): bt.Stmt[] {
+    if (!this.any) return body
+    const key = ret.activationKey()
+    return [
+      bt.ifStmt(bt.map(this.liveMap, ...key), body),
+      ...this.internalMaps().map((m) => bt.del(bt.map(m, ...key))),
+    ]
+  }
+}
+
+type Shape =
+  | { kind: 'go'; type: GoType; words: { offset: number; size: number }[] }
+  | { kind: 'int'; signed: boolean }
+  | { kind: 'str'; signed: boolean }
+
+function collectStmt(s: StmtNode, visit: (n: ExprNode) => void): void {
+  const e = (n: ExprNode | undefined) => n && collectExpr(n, visit)
+  switch (s.kind) {
+    case 'printf': s.args.forEach(e); break
+    case 'mapSet': s.keys.forEach(e); e(s.value); break
+    case 'mapAggregate': s.keys.forEach(e); e(s.value); break
+    case 'mapDelete': s.keys.forEach(e); break
+    case 'if': e(s.cond); s.then.forEach((t) => collectStmt(t, visit)); s.else.forEach((t) => collectStmt(t, visit)); break
+    case 'local': e(s.value); break
+    default: break
+  }
+}
+
+function collectExpr(n: ExprNode, visit: (n: ExprNode) => void): void {
+  if (n.kind === 'atEntry') {
+    visit(n.expr)
+    return
+  }
+  for (const child of Object.values(n)) {
+    if (child && typeof child === 'object' && 'kind' in child) collectExpr(child as ExprNode, visit)
+    if (Array.isArray(child)) for (const c of child) if (c && typeof c === 'object' && 'kind' in c) collectExpr(c as ExprNode, visit)
+  }
+}

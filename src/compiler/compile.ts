@@ -1,0 +1,192 @@
+import * as bt from '../bpftrace/ast.ts'
+import { hex } from '../binary/bytes.ts'
+import type { HandlerNode, ProbeNode, ProgramNode, UprobeNode } from '../dsl/ir.ts'
+import { UnknownNameError, UnsupportedError } from '../errors.ts'
+import { chooseAttach, type AttachCapabilities, type AttachChoice } from './attach.ts'
+import { Captures } from './captures.ts'
+import { expandPatterns } from './patterns.ts'
+import { SiteCompiler, type ProgramScope } from './site.ts'
+import type { FunctionFacts, TargetFacts } from './target-facts.ts'
+
+export interface CompileOptions {
+  readonly capabilities: AttachCapabilities
+  /** Bytes read for Go strings (and the bpftrace string length to configure). */
+  readonly strlen: number
+  /** Only trace this process: a pid, or the child started with `-c` (`cpid`). */
+  readonly pid?: number | 'child'
+}
+
+export interface CompiledProgram {
+  readonly program: bt.Program
+  /** The program needs `bpftrace --unsafe`. */
+  readonly unsafe: boolean
+  /** Things the user should know (probes dropped, fallbacks taken). */
+  readonly notes: readonly string[]
+}
+
+/** Compile a probe program's IR against one binary into a bpftrace AST. */
+export async function compileProgram(ir: ProgramNode, target: TargetFacts, options: CompileOptions): Promise<CompiledProgram> {
+  const scope: ProgramScope = { target, strlen: options.strlen, mapKinds: new Map() }
+  const notes: string[] = []
+  const internalMaps: string[] = []
+  let unsafe = false
+  const needPids = !options.pid && ir.probes.some((p) => p.kind === 'processExit')
+  const uprobePredicate = pidPredicate(options.pid)
+
+  const begins: bt.Probe[] = []
+  const uprobes: bt.Probe[] = []
+  const others: bt.Probe[] = []
+  const ends: bt.Stmt[] = []
+
+  let index = 0
+  for (const p of expandPatterns(ir.probes, target)) {
+    if (p.kind === 'uprobe') {
+      const compiled = await compileUprobe(p, index++, scope, options, uprobePredicate, needPids)
+      if (!compiled) {
+        notes.push(`skipped optional probe of ${p.functions.join(' | ')}: not in this binary`)
+        continue
+      }
+      uprobes.push(...compiled.probes)
+      internalMaps.push(...compiled.internalMaps)
+      unsafe ||= compiled.unsafe
+      notes.push(...compiled.notes)
+      continue
+    }
+    const site = new SiteCompiler(scope, 'plain', undefined)
+    const body = site.statements(p.body)
+    switch (p.kind) {
+      case 'begin': begins.push(bt.probe([bt.begin()], body)); break
+      case 'end': ends.push(...body); break
+      case 'interval': others.push(bt.probe([bt.interval(p.unit, p.every)], body, { comments: [`every ${p.every}${p.unit}`] })); break
+      case 'processExit': {
+        // The tracepoint fires for every thread; the thread group leader's exit is the process's.
+        const leader = bt.binary(bt.builtin('tid'), '==', bt.builtin('pid'))
+        const traced = needPids ? bt.map('__pids', bt.builtin('pid')) : pidPredicate(options.pid)
+        others.push(bt.probe([bt.tracepoint('sched', 'sched_process_exit')], needPids ? [...body, bt.del(bt.map('__pids', bt.builtin('pid')))] : body, {
+          predicate: traced ? bt.binary(traced, '&&', leader) : leader,
+          comments: ['a traced process exits'],
+        }))
+        break
+      }
+    }
+  }
+  if (needPids) internalMaps.push('__pids')
+  // bpftrace prints every map at exit; goprobe's bookkeeping maps are not for the user.
+  const endBody = [...ends, ...internalMaps.map((m) => bt.clear(bt.map(m)))]
+  if (endBody.length) others.push(bt.probe([bt.end()], endBody))
+
+  return {
+    program: bt.program([...begins, ...uprobes, ...others], { strlen: options.strlen }),
+    unsafe,
+    notes,
+  }
+}
+
+/** A name from the binary as it can be shown in a comment: quoted when it has unusual characters. */
+function shown(name: string): string {
+  return /^[\x21-\x7e]+$/.test(name) ? name : JSON.stringify(name)
+}
+
+function pidPredicate(pid: CompileOptions['pid']): bt.Expr | undefined {
+  if (pid === undefined) return undefined
+  return bt.binary(bt.builtin('pid'), '==', pid === 'child' ? bt.builtin('cpid') : bt.int(pid, 'uint64'))
+}
+
+interface CompiledUprobe {
+  probes: bt.Probe[]
+  internalMaps: string[]
+  unsafe: boolean
+  notes: string[]
+}
+
+async function compileUprobe(
+  p: UprobeNode, index: number, scope: ProgramScope, options: CompileOptions,
+  predicate: bt.Expr | undefined, trackPids: boolean,
+): Promise<CompiledUprobe | undefined> {
+  const { target } = scope
+  const name = target.findFunction(p.functions)
+  if (!name) {
+    if (p.optional) return undefined
+    const first = p.functions[0]!
+    const others = p.functions.length > 1 ? ` (nor ${p.functions.slice(1).join(', ')})` : ''
+    throw new UnknownNameError(`function${others}`, first, target.suggestFunctions(first))
+  }
+  const fn = await target.functionFacts(name, p.declared[name])
+  const prefix = `__p${index}`
+  const captures = new Captures(prefix, p.handlers)
+  const entryHandlers = p.handlers.filter((h) => h.site === 'entry')
+  const returnHandlers = p.handlers.filter((h) => h.site === 'return')
+  const out: CompiledUprobe = { probes: [], internalMaps: [], unsafe: false, notes: [] }
+  const pidStmt = trackPids ? [bt.assignMap(bt.map('__pids', bt.builtin('pid')), bt.int(1, 'uint64'))] : []
+
+  // Entry: compile the user's statements and the captures in one site, so they share locals.
+  if (entryHandlers.length || captures.any) {
+    const site = new SiteCompiler(scope, 'entry', fn)
+    const attach = entryAttach(fn, target, options.capabilities)
+    const userBody = entryHandlers.flatMap((h: HandlerNode) => site.statements(h.body))
+    let body = [...pidStmt, ...userBody, ...captures.store(site)]
+    if (attach.guarded) {
+      // At the first instruction, evaluate the stack check the function is about to make: a hit
+      // that will call morestack runs again from the first instruction on the new stack, so only
+      // the hit whose check passes is the call. (A preemption request fails the check too.)
+      const check = fn.stackCheck!
+      site.activationKey()
+      const sp = check.spAdjust ? bt.binary(bt.reg('sp'), '-', bt.int(check.spAdjust, 'uint64')) : bt.reg('sp')
+      const stackguard = bt.deref('uint64', bt.binary(bt.variable('__g'), '+', bt.int(check.guardOffset, 'uint64')))
+      body = [bt.ifStmt(bt.binary(sp, '>', stackguard), body)]
+      out.notes.push(`${fn.name}: entry probed at the first instruction, skipping the hit that grows the stack (this bpftrace cannot attach after the prologue)`)
+    }
+    const vars = site.declarations()
+    const comments = [`${shown(fn.name)} entry: ${attach.choice.how}${attach.note}`]
+    comments.push(...site.facts)
+    if (site.usesGoroutine()) comments.push(site.goroutineNote())
+    out.probes.push(bt.probe([attach.choice.point], body, { predicate, vars, comments }))
+    out.unsafe ||= attach.choice.unsafe
+  }
+
+  if (returnHandlers.length) {
+    if (fn.returnSites.length === 0) {
+      throw new UnsupportedError(`${fn.name} has no RET instruction${fn.tailJumps ? ` (it returns only through ${fn.tailJumps} tail call(s))` : ''}: return probes cannot be placed`)
+    }
+    const site: SiteCompiler = new SiteCompiler(scope, 'return', fn, captures.reader(() => site))
+    const points: bt.AttachPoint[] = []
+    const hows: string[] = []
+    for (const rs of fn.returnSites) {
+      const choice = chooseAttach(target, rs, options.capabilities)
+      if ('problem' in choice) throw new UnsupportedError(`${fn.name}: cannot probe its return at +${hex(rs.offset)}: ${choice.problem}`)
+      points.push(choice.point)
+      hows.push(`+${hex(rs.offset)}`)
+      out.unsafe ||= choice.unsafe
+    }
+    const userBody = returnHandlers.flatMap((h) => site.statements(h.body))
+    const body = [...pidStmt, ...captures.guardReturn(site, userBody)]
+    const comments = [`${shown(fn.name)} returns: ${fn.returnSites.length} RET site(s) at ${hows.join(', ')} (disassembly; never uretprobe: Go stacks move)`]
+    if (fn.tailJumps) comments.push(`${shown(fn.name)} also leaves through ${fn.tailJumps} tail jump(s), which return through the callee and are not probed`)
+    comments.push(...site.facts)
+    if (site.usesGoroutine()) comments.push(site.goroutineNote())
+    out.probes.push(bt.probe(points, body, { predicate, vars: site.declarations(), comments }))
+  }
+  for (const w of fn.locationWarnings) out.notes.push(`${fn.name}: ${w}`)
+  // Known only now: the entry site decided how many words each captured value takes.
+  out.internalMaps.push(...captures.internalMaps())
+  return out
+}
+
+/**
+ * The entry site: after the stack check when the function has one (a probe at the
+ * first byte fires again when morestack restarts the function), else the first byte.
+ * When the bpftrace cannot attach mid-function, fall back to the first byte with a guard.
+ */
+function entryAttach(fn: FunctionFacts, target: TargetFacts, caps: AttachCapabilities): { choice: AttachChoice; guarded: boolean; note: string } {
+  const choice = chooseAttach(target, fn.entrySite, caps)
+  if (!('problem' in choice)) {
+    return { choice, guarded: false, note: fn.hasStackCheck ? ', after the stack-check prologue (disassembly)' : ' (no stack check: leaf function)' }
+  }
+  if (!fn.stackCheck) throw new UnsupportedError(`${fn.name}: cannot probe its entry: ${choice.problem} (and its stack check has a shape goprobe cannot evaluate at the first instruction)`)
+  const first = { offset: 0, vaddr: fn.entry, fileOffset: fn.entrySite.fileOffset - fn.entrySite.offset }
+  const fallback = chooseAttach(target, first, caps)
+  if ('problem' in fallback) throw new UnsupportedError(`${fn.name}: cannot probe its entry: ${fallback.problem}`)
+  return { choice: fallback, guarded: true, note: `, at the first instruction, counted only when SP${fn.stackCheck.spAdjust ? `-${hex(fn.stackCheck.spAdjust)}` : ''} > g+${hex(fn.stackCheck.guardOffset)} (the stack check passes; otherwise morestack re-runs the entry)` }
+}
+
+export type { ProbeNode }

@@ -1,0 +1,470 @@
+import type { AssignedValue } from '../abi/location.ts'
+import * as bt from '../bpftrace/ast.ts'
+import type { ExprNode, ParamRef, StmtNode } from '../dsl/ir.ts'
+import { UnknownNameError, UsageError } from '../errors.ts'
+import { typeString } from '../gotypes/types.ts'
+import { suggest } from '../util/suggest.ts'
+import { parseFormat } from './format.ts'
+import { printValue, type ValuePrinter } from './print-values.ts'
+import { dynamicTypeIs, dynamicTypeName } from './type-name.ts'
+import type { FunctionFacts, TargetFacts } from './target-facts.ts'
+import * as V from './values.ts'
+import { describeLocation, type Val } from './values.ts'
+
+/** Where the code being compiled runs. */
+export type SiteKind = 'entry' | 'return' | 'plain'
+
+/** How a return site reads a value captured at entry. */
+export type CaptureReader = (node: ExprNode) => Val
+
+/** State shared by all probes of one program: map value kinds and the string budget. */
+export interface ProgramScope {
+  readonly target: TargetFacts
+  /** Maximum bytes read for a Go string. */
+  readonly strlen: number
+  /** Whether each user map holds strings or integers, learned from its first assignment. */
+  readonly mapKinds: Map<string, 'int' | 'str'>
+}
+
+/**
+ * Compiles the statements and expressions of one handler at one site. It records the
+ * facts it resolved (locations, offsets, sources) so the probe can carry them as
+ * comments, and the internal variables it needs so the probe can declare them first.
+ */
+export class SiteCompiler {
+  readonly facts: string[] = []
+  private readonly locals = new Map<string, Val>()
+  /** Temporaries assigned just before the statement being compiled, by expression (see `temporary`). */
+  private temps: { stmts: bt.Stmt[]; byExpr: Map<string, string> } | undefined
+  private tempCount = 0
+  private readonly tempNames: string[] = []
+  /** Variables of `local()`s, declared first (they may be assigned inside an `if`) with the type they are assigned. */
+  private readonly localDecls: bt.VarDecl[] = []
+  private goroutineVars = false
+
+  constructor(
+    readonly scope: ProgramScope,
+    readonly kind: SiteKind,
+    readonly fn: FunctionFacts | undefined,
+    private readonly captured?: CaptureReader,
+  ) {}
+
+  /** Declarations this site needs before its first statement. */
+  declarations(): bt.VarDecl[] {
+    // Temporaries are assigned where used; declaring them first keeps them in scope on every version.
+    const temps = [...this.tempNames.map((n) => bt.varDecl(n, bt.int(0, 'uint64'))), ...this.localDecls]
+    if (!this.goroutineVars) return temps
+    const abi = this.fn?.abi ?? this.scope.target.abi.value
+    const goid = this.scope.target.goidOffset()
+    // g is R14 in register-ABI Go code; ABI0 code only has it in TLS at fs:-8.
+    const g: bt.Expr = abi === 'register'
+      ? bt.reg('r14')
+      : bt.deref('uint64', bt.uptr(bt.binary(bt.taskFsBase(), '-', bt.int(8, 'uint64'))))
+    return [
+      bt.varDecl('__g', g),
+      bt.varDecl('__goid', bt.deref('uint64', V.add(bt.variable('__g'), goid.value))),
+      // g.stack.hi - SP is the same at entry and at every RET of one activation, and survives stack copying.
+      bt.varDecl('__depth', bt.binary(bt.deref('uint64', V.add(bt.variable('__g'), 8)), '-', bt.reg('sp'))),
+      ...temps,
+    ]
+  }
+
+  /** The (goroutine id, stack depth) key of the current activation. */
+  activationKey(): bt.Expr[] {
+    this.requireGoroutine('the goroutine id')
+    return [bt.variable('__goid'), bt.variable('__depth')]
+  }
+
+  goroutineNote(): string {
+    const goid = this.scope.target.goidOffset()
+    const abi = this.fn?.abi ?? this.scope.target.abi.value
+    return `goroutine id: g.goid at +${goid.value} (${goid.detail}); g from ${abi === 'register' ? 'R14' : 'TLS fs:-8'}`
+  }
+
+  usesGoroutine(): boolean {
+    return this.goroutineVars
+  }
+
+  private requireGoroutine(what: string): void {
+    if (this.kind === 'plain') throw new UsageError(`${what} is only available in uprobe handlers (BEGIN, END and intervals run outside any goroutine)`)
+    this.goroutineVars = true
+  }
+
+  statements(body: readonly StmtNode[]): bt.Stmt[] {
+    return body.flatMap((s) => this.statement(s))
+  }
+
+  private statement(s: StmtNode): bt.Stmt[] {
+    const outer = this.temps
+    this.temps = { stmts: [], byExpr: new Map() }
+    try {
+      const out = this.statementBody(s)
+      return [...this.temps.stmts, ...out]
+    } finally {
+      this.temps = outer
+    }
+  }
+
+  /**
+   * An expression used several times within one statement (e.g. a type descriptor's name
+   * address), evaluated once into a variable assigned right before that statement; the
+   * same expression gets the same variable. Outside a statement (values captured at entry)
+   * it stays inline.
+   */
+  temporary(e: bt.Expr): bt.Expr {
+    if (!this.temps) return e
+    const key = JSON.stringify(e, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))
+    let name = this.temps.byExpr.get(key)
+    if (!name) {
+      name = `__t${this.tempCount++}`
+      this.tempNames.push(name)
+      // Declared uint64 (declarations()); bpftrace 0.17 writes a narrower value into its low bytes only.
+      this.temps.stmts.push(bt.assignVar(name, bt.cast('uint64', e)))
+      this.temps.byExpr.set(key, name)
+    }
+    return bt.variable(name)
+  }
+
+  private statementBody(s: StmtNode): bt.Stmt[] {
+    switch (s.kind) {
+      case 'printf': return [this.printf(s.format, s.args)]
+      case 'mapSet': {
+        const v = this.expr(s.value)
+        const kind = v.kind === 'str' ? 'str' : 'int'
+        this.noteMapKind(s.map, kind)
+        return [bt.assignMap(this.mapRef(s.map, s.keys), this.storable(v, `value of @${s.map}`))]
+      }
+      case 'mapAggregate': {
+        const args: bt.Expr[] = []
+        if (s.value) args.push(V.scalar(this.expr(s.value), `${s.fn}() argument of @${s.map}`).expr)
+        if (s.lhist) args.push(...s.lhist.map((n) => bt.int(n)))
+        this.noteMapKind(s.map, 'int')
+        return [bt.aggregate(this.mapRef(s.map, s.keys), s.fn, ...args)]
+      }
+      case 'mapDelete': return [bt.del(this.mapRef(s.map, s.keys))]
+      case 'mapPrint': return [bt.print(bt.map(s.map))]
+      case 'mapClear': return [bt.clear(bt.map(s.map))]
+      case 'if': return [bt.ifStmt(this.condition(s.cond), this.statements(s.then), this.statements(s.else))]
+      case 'local': {
+        if (this.locals.has(s.name)) throw new UsageError(`local ${JSON.stringify(s.name)} is defined twice in one handler`)
+        const v = this.expr(s.value)
+        return this.bindLocal(s.name, v)
+      }
+      case 'exit': return [bt.exit()]
+      case 'printValues': return this.printValues(s.which)
+    }
+  }
+
+  /** Locals of Go struct values keep their structure: memory values by address, register values part by part. */
+  private bindLocal(name: string, v: Val): bt.Stmt[] {
+    const varName = `l_${name}`
+    // bpftrace 0.17 stores a narrower integer into a wider variable's low bytes only: keep one type per variable.
+    const assign = (variable: string, e: bt.Expr, signed = false): bt.Stmt => {
+      const type = signed ? 'int64' : 'uint64'
+      this.localDecls.push(bt.varDecl(variable, bt.int(0, type)))
+      return bt.assignVar(variable, bt.cast(type, e))
+    }
+    switch (v.kind) {
+      case 'mem':
+        this.locals.set(name, { kind: 'mem', type: v.type, addr: bt.variable(varName) })
+        return [assign(varName, v.addr)]
+      case 'parts': {
+        const stmts = v.parts.map((p) => assign(`${varName}_${p.offset}`, p.expr))
+        this.locals.set(name, { kind: 'parts', type: v.type, parts: v.parts.map((p) => ({ ...p, expr: bt.variable(`${varName}_${p.offset}`) })) })
+        return stmts
+      }
+      case 'int':
+        this.locals.set(name, { kind: 'int', expr: bt.variable(varName), signed: v.signed })
+        return [assign(varName, v.expr, v.signed)]
+      default:
+        throw new UsageError(`local ${JSON.stringify(name)}: only numbers and Go values can be kept in locals, not ${valueKind(v)}`)
+    }
+  }
+
+  private noteMapKind(map: string, kind: 'int' | 'str'): void {
+    const prev = this.scope.mapKinds.get(map)
+    if (prev && prev !== kind) throw new UsageError(`map @${map} holds ${prev === 'str' ? 'strings' : 'numbers'} elsewhere; it cannot also hold ${kind === 'str' ? 'strings' : 'numbers'}`)
+    this.scope.mapKinds.set(map, kind)
+  }
+
+  private mapRef(name: string, keys: readonly ExprNode[]): bt.MapRef {
+    return bt.map(name, ...keys.map((k, i) => this.storable(this.expr(k), `key ${i} of @${name}`)))
+  }
+
+  /** A value that a map can hold: integers, bpftrace strings; Go strings are converted. */
+  private storable(v: Val, what: string): bt.Expr {
+    if (v.kind === 'int' || v.kind === 'str' || v.kind === 'stack') return v.expr
+    if (v.kind === 'bytes') throw new UsageError(`${what}: raw bytes cannot be stored; use goString()`)
+    if (v.type.kind === 'string') return V.goStringOf(v, this.scope.strlen, what).expr
+    return V.scalar(v, what).expr
+  }
+
+  condition(node: ExprNode): bt.Expr {
+    return V.scalar(this.expr(node), describe(node)).expr
+  }
+
+  private printf(format: string, args: readonly ExprNode[]): bt.Printf {
+    const parsed = parseFormat(format)
+    const directives = parsed.filter((p) => typeof p !== 'string').length
+    if (directives !== args.length) {
+      throw new UsageError(`printf ${JSON.stringify(format)} has ${directives} conversion(s) but ${args.length} argument(s)`)
+    }
+    let i = 0
+    return bt.printf(...parsed.map((part): bt.FormatPart => {
+      if (typeof part === 'string') return part
+      const node = args[i++]!
+      const path = describe(node)
+      const v = this.expr(node)
+      let value: bt.Expr
+      switch (part.conversion) {
+        case 's':
+          if (v.kind === 'str' || v.kind === 'stack') value = v.expr
+          else if ((v.kind === 'parts' || v.kind === 'mem') && (v.type.kind === 'string' || v.type.kind === 'slice')) value = V.goStringOf(v, this.scope.strlen, path).expr
+          else throw new UsageError(`printf %s needs a string, but ${path} is ${valueKind(v)}; use %d or goString()`)
+          break
+        case 'r': case 'rx': case 'rh':
+          if (v.kind === 'bytes') value = v.expr
+          else if (v.kind === 'parts' || v.kind === 'mem') value = V.goBytesOf(v, this.scope.strlen, path).expr
+          else throw new UsageError(`printf %${part.conversion} needs bytes (goBytes), but ${path} is ${valueKind(v)}`)
+          break
+        default:
+          if (v.kind === 'str' || v.kind === 'bytes' || v.kind === 'stack') throw new UsageError(`printf %${part.conversion} needs a number, but ${path} is ${valueKind(v)}; use %s`)
+          value = V.scalar(v, path).expr
+      }
+      return bt.fmt(part.conversion, value, { ...(part.width === undefined ? {} : { width: part.width }), leftAlign: part.leftAlign, zeroPad: part.zeroPad })
+    }))
+  }
+
+  expr(node: ExprNode): Val {
+    const path = describe(node)
+    switch (node.kind) {
+      case 'literal': {
+        const v = node.value
+        if (typeof v === 'string') return { kind: 'str', expr: bt.string(v) }
+        if (typeof v === 'boolean') return { kind: 'int', expr: bt.int(v ? 1 : 0, 'uint64'), signed: false }
+        if (typeof v === 'number' && !Number.isInteger(v)) throw new UsageError(`${v}: only integers can be used in probes`)
+        return { kind: 'int', expr: bt.int(v, v < 0 ? 'int64' : undefined), signed: v < 0 }
+      }
+      case 'arg': return this.param('arg', node.ref)
+      case 'receiver': return this.receiver()
+      case 'result': return this.result(node.ref)
+      case 'atEntry': {
+        if (this.kind !== 'return' || !this.captured) throw new UsageError(`${path}: entry values can only be read in onReturn handlers`)
+        return this.captured(node.expr)
+      }
+      case 'field': return V.field(this.expr(node.base), node.name, describe(node.base))
+      case 'deref': return V.deref(this.expr(node.base), describe(node.base))
+      case 'index': {
+        const constIndex = node.index.kind === 'literal' && typeof node.index.value === 'number' ? node.index.value : undefined
+        return V.index(this.expr(node.base), this.expr(node.index), constIndex, describe(node.base))
+      }
+      case 'len': return V.length(this.expr(node.base), describe(node.base))
+      case 'cap': return V.capacity(this.expr(node.base), describe(node.base))
+      case 'isNil': return V.isNil(this.expr(node.base), describe(node.base))
+      case 'binary': return this.binary(node)
+      case 'not': return { kind: 'int', expr: bt.unary('!', this.condition(node.operand)), signed: false }
+      case 'negate': return { kind: 'int', expr: bt.unary('-', V.scalar(this.expr(node.operand), path).expr), signed: true }
+      case 'goString': {
+        const max = Math.min(node.max ?? this.scope.strlen, this.scope.strlen)
+        return V.goStringOf(this.expr(node.expr), max, describe(node.expr))
+      }
+      case 'goBytes': {
+        const limit = node.length && V.scalar(this.expr(node.length), describe(node.length)).expr
+        return V.goBytesOf(this.expr(node.expr), node.max, describe(node.expr), limit)
+      }
+      case 'cast': {
+        const t = this.scope.target.parseType(node.goType)
+        const inner = this.expr(node.expr)
+        const raw = V.scalar(inner, describe(node.expr)).expr
+        if (t.value.size > 8) throw new UsageError(`.as(${JSON.stringify(node.goType)}): only pointer-sized types can be reinterpreted; cast to a pointer type instead`)
+        this.facts.push(`${describe(node.expr)} read as ${typeString(t.value)} (${t.detail})`)
+        return { kind: 'parts', type: t.value, parts: [{ offset: 0, size: 8, expr: raw }] }
+      }
+      case 'ifaceData': {
+        const v = this.expr(node.expr)
+        if ((v.kind !== 'parts' && v.kind !== 'mem') || v.type.kind !== 'interface') throw new UsageError(`${describe(node.expr)}.data() needs an interface value`)
+        return { kind: 'parts', type: { kind: 'unsafe.Pointer', size: 8, align: 8 }, parts: [{ offset: 0, size: 8, expr: V.word(v, 8, path) }] }
+      }
+      case 'builtin': return this.builtin(node.name, node.arg)
+      case 'local': {
+        const v = this.locals.get(node.name)
+        if (!v) throw new UnknownNameError('local', node.name, suggest(node.name, this.locals.keys()))
+        return v
+      }
+      case 'mapRead': {
+        const ref = this.mapRef(node.map, node.keys)
+        return this.scope.mapKinds.get(node.map) === 'str' ? { kind: 'str', expr: ref } : { kind: 'int', expr: ref, signed: true }
+      }
+      case 'usym': return { kind: 'str', expr: bt.usym(V.scalar(this.expr(node.expr), path).expr) }
+      case 'typeName': case 'hasType': {
+        const strlen = Math.min(node.kind === 'typeName' ? node.max ?? this.scope.strlen : this.scope.strlen, this.scope.strlen)
+        const site = { target: this.scope.target, fn: this.fn, kind: this.kind, strlen, temporary: (e: bt.Expr) => this.temporary(e) }
+        const v = this.expr(node.expr)
+        const { value, fact } = node.kind === 'typeName' ? dynamicTypeName(v, site, describe(node.expr)) : dynamicTypeIs(v, node.name, site, describe(node.expr))
+        if (!this.facts.includes(fact)) this.facts.push(fact)
+        return value
+      }
+      case 'probedFunction': {
+        if (!this.fn) throw new UsageError('probedFunction() is only available in uprobe handlers')
+        return { kind: 'str', expr: bt.string(this.fn.name) }
+      }
+      case 'closureContext': {
+        if (this.kind !== 'entry') throw new UsageError('closureContext() is only available at entry')
+        return { kind: 'parts', type: { kind: 'unsafe.Pointer', size: 8, align: 8 }, parts: [{ offset: 0, size: 8, expr: bt.reg('dx') }] }
+      }
+    }
+  }
+
+  private binary(node: Extract<ExprNode, { kind: 'binary' }>): Val {
+    const l = this.expr(node.left)
+    const r = this.expr(node.right)
+    if ((node.op === '==' || node.op === '!=') && (isText(l) || isText(r))) {
+      const ls = this.asString(l, describe(node.left))
+      const rs = this.asString(r, describe(node.right))
+      return { kind: 'int', expr: bt.binary(ls, node.op, rs), signed: false }
+    }
+    const ls = V.scalar(l, describe(node.left))
+    const rs = V.scalar(r, describe(node.right))
+    const signed = ls.signed || rs.signed
+    // Give untyped literals the signedness of the other side: newer bpftrace rejects mixed comparisons.
+    const fix = (e: bt.Expr): bt.Expr => (e.kind === 'IntLiteral' && e.type === undefined ? bt.int(e.value, signed ? 'int64' : 'uint64') : e)
+    return { kind: 'int', expr: bt.binary(fix(ls.expr), node.op, fix(rs.expr)), signed }
+  }
+
+  private asString(v: Val, path: string): bt.Expr {
+    if (v.kind === 'str') return v.expr
+    if ((v.kind === 'parts' || v.kind === 'mem') && v.type.kind === 'string') return V.goStringOf(v, this.scope.strlen, path).expr
+    throw new UsageError(`${path} is ${valueKind(v)} and cannot be compared with a string`)
+  }
+
+  private builtin(name: string, arg: number | undefined): Val {
+    switch (name) {
+      case 'goid':
+        this.requireGoroutine('goroutineId()')
+        return { kind: 'int', expr: bt.variable('__goid'), signed: false }
+      case 'comm': return { kind: 'str', expr: bt.builtin('comm') }
+      case 'ustack': return { kind: 'stack', expr: arg === undefined ? bt.builtin('ustack') : bt.ustack(arg) }
+      case 'pid': case 'tid': case 'nsecs': return { kind: 'int', expr: bt.builtin(name), signed: false }
+      default: throw new UsageError(`unknown builtin ${name}`)
+    }
+  }
+
+  /** printArgs()/printResults(): every value of the signature, in order, receiver first. */
+  private printValues(which: 'args' | 'results'): bt.Stmt[] {
+    const call = which === 'args' ? 'printArgs()' : 'printResults()'
+    if (this.kind !== (which === 'args' ? 'entry' : 'return')) throw new UsageError(`${call} is only available in ${which === 'args' ? 'onEntry' : 'onReturn'} handlers`)
+    const frame = this.frameFor(call)
+    const values = which === 'args' ? [...(frame.receiver ? [frame.receiver] : []), ...frame.params] : frame.results
+    const printer: ValuePrinter = {
+      strlen: this.scope.strlen,
+      typeName: (v, path) => {
+        const site = { target: this.scope.target, fn: this.fn, kind: this.kind, strlen: this.scope.strlen, temporary: (e: bt.Expr) => this.temporary(e) }
+        const { value, fact } = dynamicTypeName(v, site, path)
+        if (!this.facts.includes(fact)) this.facts.push(fact)
+        return (value as Extract<Val, { kind: 'str' }>).expr
+      },
+    }
+    return values.flatMap((v, i) => {
+      const label = v.name ?? `#${i}`
+      return printValue(printer, this.placed(v, `${which === 'args' ? 'arg' : 'result'} ${label}`), label, '  ')
+    })
+  }
+
+  private frameFor(what: string): NonNullable<FunctionFacts['frame']> {
+    const fn = this.fn
+    if (!fn || this.kind === 'plain') throw new UsageError(`${what} is only available in uprobe handlers`)
+    if (!fn.frame) throw new UsageError(`${fn.name}: cannot place ${what}: ${fn.frameProblem ?? 'no signature'}`)
+    return fn.frame
+  }
+
+  private param(what: 'arg', ref: ParamRef): Val {
+    const fn = this.fn
+    if (this.kind === 'return') {
+      throw new UsageError(`${fn?.name ?? 'probe'}: arg(${JSON.stringify(ref)}) at a return site reads clobbered registers; use entry.arg(${JSON.stringify(ref)})`)
+    }
+    const frame = this.frameFor(`arg(${JSON.stringify(ref)})`)
+    const values = frame.params
+    const hit = pick(values, ref, `parameter of ${fn!.name}`, fn!.signature?.value.receiver?.name)
+    if (hit === 'receiver') return this.receiver()
+    return this.placed(hit, `arg ${hit.name ?? ref}`)
+  }
+
+  private receiver(): Val {
+    if (this.kind === 'return') throw new UsageError(`${this.fn?.name ?? 'probe'}: the receiver at a return site is gone; use entry.receiver()`)
+    const frame = this.frameFor('receiver()')
+    if (!frame.receiver) throw new UsageError(`${this.fn!.name} is not a method: it has no receiver`)
+    return this.placed(frame.receiver, `receiver ${frame.receiver.name ?? ''}`.trim())
+  }
+
+  private result(ref: ParamRef): Val {
+    if (this.kind !== 'return') throw new UsageError(`result(${JSON.stringify(ref)}) is only available in onReturn handlers`)
+    const frame = this.frameFor(`result(${JSON.stringify(ref)})`)
+    const hit = pick(frame.results, ref, `result of ${this.fn!.name}`, undefined)
+    if (hit === 'receiver') throw new UsageError('unreachable: results have no receiver')
+    return this.placed(hit, `result ${hit.name ?? ref}`)
+  }
+
+  private placed(v: AssignedValue, label: string): Val {
+    const sig = this.fn?.signature
+    const note = `${label}: ${typeString(v.type)} in ${describeLocation(v.location)} (${this.fn?.abi} ABI; signature: ${sig?.detail ?? 'unknown'})`
+    if (!this.facts.includes(note)) this.facts.push(note)
+    return V.valueAt(v.type, v.location)
+  }
+}
+
+/** Find a parameter or result by position or name, with a helpful error. */
+function pick(values: readonly AssignedValue[], ref: ParamRef, what: string, receiverName: string | undefined): AssignedValue | 'receiver' {
+  if (typeof ref === 'number') {
+    const v = values[ref]
+    if (!Number.isInteger(ref) || !v) throw new UsageError(`${what}: index ${ref} out of range (it has ${values.length}: ${values.map((x, i) => x.name ?? `#${i}`).join(', ') || 'none'})`)
+    return v
+  }
+  if (receiverName !== undefined && ref === receiverName) return 'receiver'
+  const v = values.find((x) => x.name === ref)
+  if (!v) throw new UnknownNameError(what, ref, suggest(ref, values.flatMap((x) => (x.name ? [x.name] : []))))
+  return v
+}
+
+const isText = (v: Val): boolean => v.kind === 'str' || ((v.kind === 'parts' || v.kind === 'mem') && v.type.kind === 'string')
+
+function valueKind(v: Val): string {
+  switch (v.kind) {
+    case 'int': return 'a number'
+    case 'str': return 'a string'
+    case 'bytes': return 'raw bytes'
+    case 'stack': return 'a stack trace'
+    default: return `of type ${typeString(v.type)}`
+  }
+}
+
+/** The expression as the user wrote it, for messages: `arg("req").URL.Host`. */
+export function describe(node: ExprNode): string {
+  switch (node.kind) {
+    case 'literal': return JSON.stringify(typeof node.value === 'bigint' ? node.value.toString() : node.value)
+    case 'arg': return `arg(${JSON.stringify(node.ref)})`
+    case 'receiver': return 'receiver()'
+    case 'result': return `result(${JSON.stringify(node.ref)})`
+    case 'atEntry': return `entry(${describe(node.expr)})`
+    case 'field': return `${describe(node.base)}.${node.name}`
+    case 'deref': return `*${describe(node.base)}`
+    case 'index': return `${describe(node.base)}[${describe(node.index)}]`
+    case 'len': return `len(${describe(node.base)})`
+    case 'cap': return `cap(${describe(node.base)})`
+    case 'isNil': return `${describe(node.base)} == nil`
+    case 'binary': return `(${describe(node.left)} ${node.op} ${describe(node.right)})`
+    case 'not': return `!${describe(node.operand)}`
+    case 'negate': return `-${describe(node.operand)}`
+    case 'goString': return `goString(${describe(node.expr)})`
+    case 'goBytes': return `goBytes(${describe(node.expr)})`
+    case 'cast': return `${describe(node.expr)}.as(${JSON.stringify(node.goType)})`
+    case 'ifaceData': return `${describe(node.expr)}.data()`
+    case 'builtin': return `${node.name}()`
+    case 'local': return node.name
+    case 'mapRead': return `@${node.map}[…]`
+    case 'usym': return `usym(${describe(node.expr)})`
+    case 'closureContext': return 'closureContext()'
+    case 'probedFunction': return 'probedFunction()'
+    case 'typeName': return `${describe(node.expr)}.typeName()`
+    case 'hasType': return `${describe(node.expr)}.hasType(${JSON.stringify(node.name)})`
+  }
+}

@@ -1,0 +1,117 @@
+import * as bt from '../bpftrace/ast.ts'
+import { UnsupportedError, UsageError } from '../errors.ts'
+import { typeString } from '../gotypes/types.ts'
+import type { FunctionFacts, TargetFacts } from './target-facts.ts'
+import * as V from './values.ts'
+import type { Val } from './values.ts'
+
+/*
+ * The dynamic type's name of an interface value, read from its runtime type descriptor
+ * (`runtime._type`, `internal/abi.Type` from go1.21): the same layout from go1.14 to
+ * go1.26 on amd64. An empty interface holds the descriptor in its first word; any other
+ * interface holds an itab whose second word is the descriptor.
+ */
+const TYPE_TFLAG = 20
+const TYPE_STR = 40
+const ITAB_TYPE = 8
+/** tflagExtraStar: the stored name has a leading '*' that is not part of the type's name. */
+const TFLAG_EXTRA_STAR = 2
+const WORD = { 8: 'uint64', 4: 'uint32', 2: 'uint16', 1: 'uint8' } as const
+/** Load biases are page aligned: any probe site within this distance of the entry gives it. */
+const PAGE_SHIFT = 12
+const PAGE = 2 ** PAGE_SHIFT
+
+export interface TypeNameSite {
+  readonly target: TargetFacts
+  /** The probed function; undefined outside uprobes. */
+  readonly fn: FunctionFacts | undefined
+  readonly kind: 'entry' | 'return' | 'plain'
+  /** Most bytes of a name read. */
+  readonly strlen: number
+  /** Evaluate a subexpression once (the name's address is used many times). */
+  readonly temporary: (e: bt.Expr) => bt.Expr
+}
+
+/**
+ * A bpftrace string with the name (`*errors.errorString`); empty for a nil interface.
+ * Returns the fact to print next to the probe as well.
+ */
+export function dynamicTypeName(v: Val, site: TypeNameSite, path: string): { value: Val; fact: string } {
+  const name = nameOf(v, site, `${path}.typeName()`, path)
+  const bounded = bt.ternary(bt.binary(name.length, '>', bt.int(site.strlen, 'uint64')), bt.int(site.strlen, 'uint64'), name.length)
+  return { value: { kind: 'str', expr: bt.goString(name.data, bounded) }, fact: name.fact }
+}
+
+/**
+ * Whether the dynamic type's name is `expected`, compared as integers (the length, then
+ * the widest words that fit): a comparison of strings read from memory has no form that
+ * means the same on every bpftrace version.
+ */
+export function dynamicTypeIs(v: Val, expected: string, site: TypeNameSite, path: string): { value: Val; fact: string } {
+  const name = nameOf(v, site, `${path}.hasType(${JSON.stringify(expected)})`, path)
+  const bytes = Buffer.from(expected, 'utf8')
+  const tests: bt.Expr[] = [bt.binary(name.length, '==', bt.int(bytes.length, 'uint64'))]
+  // Whole words, the last one overlapping the previous when the length is not a multiple.
+  const width = ([8, 4, 2, 1] as const).find((w) => bytes.length >= w)
+  if (width) {
+    const starts = new Set<number>()
+    for (let i = 0; i + width <= bytes.length; i += width) starts.add(i)
+    starts.add(bytes.length - width)
+    for (const at of starts) {
+      const want = width === 8 ? bytes.readBigUInt64LE(at) : BigInt(bytes.readUIntLE(at, width))
+      tests.push(bt.binary(bt.deref(WORD[width], V.add(name.data, at)), '==', bt.int(want, 'uint64', { hex: true })))
+    }
+  }
+  return { value: { kind: 'int', expr: tests.reduce((a, b) => bt.binary(a, '&&', b)), signed: false }, fact: name.fact }
+}
+
+/** Address and length of the name's bytes, without the extra star. */
+function nameOf(v: Val, site: TypeNameSite, what: string, path: string): { data: bt.Expr; length: bt.Expr; fact: string } {
+  if ((v.kind !== 'parts' && v.kind !== 'mem') || v.type.kind !== 'interface') {
+    throw new UsageError(`${what} needs an interface value, but ${path} is ${v.kind === 'parts' || v.kind === 'mem' ? `of type ${typeString(v.type)}` : 'not a Go value'}`)
+  }
+  const facts = site.target.typeNameFacts()
+  const first = V.word(v, 0, path)
+  const descriptor = site.temporary(v.type.empty
+    ? first
+    : bt.ternary(bt.binary(first, '==', bt.int(0, 'uint64')), bt.int(0, 'uint64'), bt.deref('uint64', V.add(first, ITAB_TYPE))))
+  const typesBase = bt.binary(bt.int(facts.value.typesBase, 'uint64', { hex: true }), '+', loadBias(site, what))
+  const name = site.temporary(bt.binary(typesBase, '+', bt.deref('uint32', V.add(descriptor, TYPE_STR))))
+  const byteAt = (offset: number) => bt.deref('uint8', V.add(name, offset))
+  let length: bt.Expr
+  let data: bt.Expr
+  if (facts.value.varintLength) {
+    // A uvarint; type names are shorter than 2^14 bytes, so one or two bytes.
+    const short = bt.binary(byteAt(1), '<', bt.int(128, 'uint64'))
+    length = bt.ternary(short, byteAt(1), bt.binary(bt.binary(byteAt(1), '&', bt.int(127, 'uint64')), '|', bt.binary(byteAt(2), '<<', bt.int(7, 'uint64'))))
+    data = bt.ternary(short, V.add(name, 2), V.add(name, 3))
+  } else {
+    length = bt.binary(bt.binary(byteAt(1), '<<', bt.int(8, 'uint64')), '|', byteAt(2))
+    data = V.add(name, 3)
+  }
+  const star = bt.binary(bt.deref('uint8', V.add(descriptor, TYPE_TFLAG)), '&', bt.int(TFLAG_EXTRA_STAR, 'uint64'))
+  const skip = bt.ternary(star, bt.int(1, 'uint64'), bt.int(0, 'uint64'))
+  return {
+    data: site.temporary(bt.binary(data, '+', skip)),
+    length: site.temporary(bt.binary(length, '-', skip)),
+    fact: `${what}: name from the runtime type descriptor (type data at ${facts.detail})`,
+  }
+}
+
+/**
+ * Descriptors hold run-time addresses; the name offset is relative to the link-time type
+ * data plus the load bias. Non-PIE executables load at their link addresses. In a PIE the
+ * bias is the probe's run-time IP minus its link address, rounded down to a page (the site
+ * is less than a page past the function's entry, and biases are page aligned).
+ */
+function loadBias(site: TypeNameSite, what: string): bt.Expr {
+  if (!site.target.isPIE) return bt.int(0, 'uint64')
+  const fn = site.fn
+  if (!fn || site.kind === 'plain') throw new UsageError(`${what} in a PIE binary is only available in uprobe handlers`)
+  const offsets = site.kind === 'entry' ? [fn.entrySite.offset] : fn.returnSites.map((s) => s.offset)
+  if (offsets.some((o) => o >= PAGE)) {
+    throw new UnsupportedError(`${what}: ${fn.name} is probed more than ${PAGE} bytes past its entry, so the PIE load bias cannot be derived there`)
+  }
+  const sinceEntry = bt.binary(bt.reg('ip'), '-', bt.int(fn.entry, 'uint64', { hex: true }))
+  return bt.binary(bt.binary(sinceEntry, '>>', bt.int(PAGE_SHIFT, 'uint64')), '<<', bt.int(PAGE_SHIFT, 'uint64'))
+}

@@ -1,0 +1,305 @@
+import { resolve } from 'node:path'
+import { assignRegisterABI, dictionaryPlacement } from './abi/register-abi.ts'
+import { assignStackABI } from './abi/stack-abi.ts'
+import type { FrameAssignment } from './abi/location.ts'
+import { hex } from './binary/bytes.ts'
+import { atLeast } from './binary/go-version.ts'
+import { GoBinary } from './binary/go-binary.ts'
+import type { GoFunction } from './binary/functions.ts'
+import { RuntimeTypes } from './binary/runtime-types.ts'
+import type { Fact, FunctionFacts, ProbeSite, TargetFacts, TypeNameFacts } from './compiler/target-facts.ts'
+import { disassemble } from './disasm/capstone.ts'
+import { analyzeFunction, type CodeFacts } from './disasm/function-code.ts'
+import { Dwarf } from './dwarf/dwarf.ts'
+import { DwarfFunctions, type DwarfFunction } from './dwarf/go-functions.ts'
+import { DwarfTypes } from './dwarf/go-types.ts'
+import { BinaryFormatError, GoprobeError, UnknownNameError, UnsupportedError, UsageError } from './errors.ts'
+import { parseSignature, parseType } from './gotypes/parse.ts'
+import { versionTableFor, type VersionTable } from './gotypes/tables/version-table.ts'
+import type { FactSource, GoType, Signature } from './gotypes/types.ts'
+import { suggest } from './util/suggest.ts'
+import { crossCheckLocations } from './abi/dwarf-cross-check.ts'
+
+/**
+ * Everything goprobe knows about one binary, computed lazily and once, each fact with
+ * its source. This is the facade the compiler and the commands use; it is the only
+ * place that combines the binary readers, DWARF, disassembly and the ABI calculators.
+ */
+export class Target implements TargetFacts {
+  private dwarfCache?: { types: DwarfTypes; functions: DwarfFunctions } | null
+  private runtimeTypesCache?: RuntimeTypes | GoprobeError
+  private versionTableCache?: VersionTable | string
+  private readonly codeCache = new Map<string, Promise<CodeFacts>>()
+
+  private constructor(readonly binary: GoBinary, readonly path: string) {}
+
+  static open(path: string): Target {
+    return new Target(GoBinary.open(path), resolve(path))
+  }
+
+  close(): void {
+    this.binary.close()
+  }
+
+  get goVersion(): string {
+    return this.binary.goVersion?.raw ?? 'unknown'
+  }
+
+  get buildId(): string {
+    const ids = this.binary.buildIds
+    return ids.go ?? ids.gnu ?? 'none'
+  }
+
+  get abi(): Fact<'register' | 'stack'> {
+    const v = this.binary.abi
+    return { value: v.abi, source: 'heuristic', detail: v.evidence }
+  }
+
+  get isPIE(): boolean {
+    return this.binary.isPIE
+  }
+
+  get isStripped(): boolean {
+    return this.binary.isStripped
+  }
+
+  /** DWARF readers, or null when the binary has none (built with -w or stripped). */
+  get dwarf(): { types: DwarfTypes; functions: DwarfFunctions } | null {
+    if (this.dwarfCache !== undefined) return this.dwarfCache
+    if (!this.binary.hasDwarf) return (this.dwarfCache = null)
+    const dwarf = new Dwarf((name) => this.binary.elf.sectionData(name))
+    const types = new DwarfTypes(dwarf)
+    return (this.dwarfCache = { types, functions: new DwarfFunctions(dwarf, types) })
+  }
+
+  findFunction(names: readonly string[]): string | undefined {
+    return names.find((n) => this.binary.functions.has(n))
+  }
+
+  matchFunctions(pattern: RegExp): string[] {
+    return this.binary.functions.functions.map((f) => f.name).filter((n) => pattern.test(n)).sort()
+  }
+
+  suggestFunctions(name: string): string[] {
+    return suggest(name, this.binary.functions.functions.map((f) => f.name))
+  }
+
+  function(name: string): GoFunction {
+    return this.binary.functions.byExactName(name)
+  }
+
+  /** Disassembly facts of a function (RET sites, post-prologue point), decoded once. */
+  code(fn: GoFunction): Promise<CodeFacts> {
+    let facts = this.codeCache.get(fn.name)
+    if (!facts) {
+      facts = (async () => {
+        const bytes = fn.end > fn.entry ? this.binary.elf.readVaddr(fn.entry, fn.end - fn.entry) : new Uint8Array(0)
+        const { instructions, complete } = await disassemble(bytes, fn.entry)
+        return analyzeFunction(fn.entry, fn.end, instructions, complete)
+      })()
+      this.codeCache.set(fn.name, facts)
+    }
+    return facts
+  }
+
+  site(fn: GoFunction, offset: number): ProbeSite {
+    const vaddr = fn.entry + offset
+    const fileOffset = this.binary.elf.vaddrToOffset(vaddr)
+    if (fileOffset === undefined) throw new BinaryFormatError(`${fn.name}+${hex(offset)} (${hex(vaddr)}) is not backed by file bytes`)
+    return { offset, vaddr, fileOffset }
+  }
+
+  async functionFacts(name: string, declared?: string): Promise<FunctionFacts> {
+    const fn = this.function(name)
+    const code = await this.code(fn)
+    const abi = fn.name.endsWith('.abi0') ? 'stack' : this.binary.abi.abi
+    // Shape instantiations take a dictionary: `F[go.shape.int]`, `(*T[go.shape.int]).M` (symbols,
+    // DWARF), `F[...]` (Go 1.18-1.20 pclntab). Not other names with brackets (`type:.eq.[8]T`),
+    // nor closures inside a generic function (`F[go.shape.int].func1`), which get it from their context.
+    const generic = /\[(go\.shape\.|\.\.\.\])/.test(fn.name) && !/\.(func|gowrap|deferwrap)\d+(\.\d+)*$/.test(fn.name)
+    let signature = this.signature(fn, declared)
+    let frame: FrameAssignment | undefined
+    let frameProblem: string | undefined
+    const assign = (sig: Signature): FrameAssignment => {
+      if (abi === 'stack') return assignStackABI(sig)
+      const v = this.binary.goVersion
+      return assignRegisterABI(sig, generic ? { dictionary: dictionaryPlacement(v?.major ?? 1, v?.minor ?? 99) } : {})
+    }
+    if (!signature) frameProblem = this.dwarf ? 'DWARF has no entry for it and no signature was declared' : 'the binary has no DWARF and no signature was declared'
+    else if (signature.value.complete) frame = assign(signature.value)
+    else {
+      // DWARF may omit unnamed parameters; if the listed ones fill the argument frame the
+      // pclntab records, nothing that takes space is missing and positions can be trusted.
+      const candidate = assign({ ...signature.value, complete: true })
+      const declaredSize = fn.pclntabIndex === undefined ? undefined : this.binary.pclntab.argumentSize(fn.pclntabIndex)
+      if (declaredSize !== undefined && candidate.argumentAreaSize === declaredSize) {
+        frame = candidate
+        signature = { ...signature, detail: `${signature.detail}, checked against the pclntab argument size ${declaredSize}` }
+      } else {
+        frameProblem = `its signature from ${signature.detail} lacks parameters (${candidate.argumentAreaSize} bytes of arguments listed, the function takes ${declaredSize ?? 'an unknown number of'}); declare the signature`
+      }
+    }
+    const entrySite = this.site(fn, code.postPrologueOffset ?? 0)
+    const check = frame ? crossCheckLocations(this.dwarfFunction(fn), frame, entrySite.vaddr) : undefined
+    return {
+      name: fn.name,
+      entry: fn.entry,
+      end: fn.end,
+      abi,
+      entrySite,
+      hasStackCheck: code.postPrologueOffset !== undefined,
+      stackCheck: code.stackCheck,
+      returnSites: code.retOffsets.map((o) => this.site(fn, o)),
+      tailJumps: code.tailJumpOffsets.length,
+      signature,
+      frame,
+      frameProblem,
+      locationWarnings: check?.disagreements ?? [],
+      dwarfContradictions: check?.dwarfContradictions ?? [],
+      locationsConfirmed: check?.confirmed ?? 0,
+      generic,
+    }
+  }
+
+  dwarfFunction(fn: GoFunction): DwarfFunction | undefined {
+    return this.dwarf?.functions.lookupFunction(fn.pclntabName ?? fn.name.replace(/\.abi0$/, ''))
+  }
+
+  /** DWARF's signature when complete; a declared one where DWARF lacks it or is incomplete. */
+  signature(fn: GoFunction, declared?: string): Fact<Signature> | undefined {
+    const fromDwarf = this.dwarfFunction(fn)?.signature
+    if (fromDwarf && (fromDwarf.complete || declared === undefined)) return { value: fromDwarf, source: 'dwarf', detail: 'DWARF' }
+    if (declared !== undefined) {
+      try {
+        return { value: parseSignature(declared, (n) => this.resolveNamedType(n)), source: 'declared', detail: 'declared in the probe' }
+      } catch (e) {
+        if (e instanceof GoprobeError) throw new UsageError(`declared signature of ${fn.name}: ${e.message}`)
+        throw e
+      }
+    }
+    return undefined
+  }
+
+  /**
+   * Runtime type metadata, read on first use; null (with the reason kept for messages)
+   * when it cannot be found or its index cannot be walked, so lookups go on to the tables.
+   */
+  get runtimeTypes(): RuntimeTypes | null {
+    if (this.runtimeTypesCache === undefined) {
+      try {
+        const types = RuntimeTypes.open(this.binary)
+        void types.index
+        this.runtimeTypesCache = types
+      } catch (e) {
+        if (!(e instanceof GoprobeError)) throw e
+        this.runtimeTypesCache = e
+      }
+    }
+    return this.runtimeTypesCache instanceof RuntimeTypes ? this.runtimeTypesCache : null
+  }
+
+  /** The version table for this binary's Go release, or the reason there is none. */
+  private versionTable(): VersionTable | string {
+    return (this.versionTableCache ??= versionTableFor(this.binary.goVersion))
+  }
+
+  /** A named type from the strongest source that has it: DWARF, then runtime type metadata, then the version table. */
+  private namedType(name: string): Fact<GoType> | undefined {
+    const fromDwarf = this.dwarf?.types.lookupType(name)
+    if (fromDwarf) return { value: fromDwarf, source: 'dwarf', detail: 'DWARF' }
+    const fromRuntime = this.runtimeTypes?.lookupType(name)
+    if (fromRuntime) return { value: fromRuntime, source: 'runtime-types', detail: 'runtime type metadata' }
+    const table = this.versionTable()
+    const fromTable = typeof table === 'string' ? undefined : table.lookupType(name)
+    if (fromTable) return { value: fromTable, source: 'version-table', detail: `version table for ${this.goVersion}` }
+    return undefined
+  }
+
+  private resolveNamedType(name: string): GoType | undefined {
+    return this.namedType(name)?.value
+  }
+
+  lookupType(name: string): Fact<GoType> {
+    const found = this.namedType(name)
+    if (found) return found
+    const known = new Set<string>([...(this.dwarf?.types.typeNames() ?? []), ...(this.runtimeTypes?.typeNames() ?? [])])
+    const table = this.versionTable()
+    if (typeof table !== 'string') for (const n of table.typeNames()) known.add(n)
+    const tried = [
+      this.dwarf ? 'not in DWARF' : 'no DWARF',
+      this.runtimeTypes ? 'not in the runtime type metadata' : `no runtime type metadata (${this.runtimeTypesProblem()})`,
+      typeof table === 'string' ? `no version table: ${table}` : table.explainMissing(name),
+    ]
+    throw new UnknownNameError(`type (${tried.join('; ')})`, name, suggest(name, [...known]))
+  }
+
+  private runtimeTypesProblem(): string {
+    return this.runtimeTypesCache instanceof GoprobeError ? this.runtimeTypesCache.message : 'none'
+  }
+
+  /**
+   * A type written as text. Its source is the weakest of the sources its named types
+   * came from (a literal of predeclared types is plain type text).
+   */
+  parseType(text: string): Fact<GoType> {
+    const used = new Map<FactSource, string>()
+    const value = parseType(text, (n) => {
+      const fact = this.namedType(n)
+      if (fact) used.set(fact.source, fact.detail)
+      return fact?.value
+    })
+    const weakest = (['version-table', 'runtime-types', 'dwarf'] as const).find((s) => used.has(s))
+    if (!weakest) return { value, source: 'declared', detail: 'type text' }
+    return { value, source: weakest, detail: `type text with named types from ${[...used.values()].join(' and ')}` }
+  }
+
+  /**
+   * g.goid: DWARF's runtime.g, else the runtime type metadata's (present when something
+   * reachable refers to runtime.g), else runtime.g as the version table declares it.
+   */
+  goidOffset(): Fact<number> {
+    const goid = (g: GoType | undefined) => (g?.kind === 'struct' ? g.fields.find((x) => x.name === 'goid')?.offset : undefined)
+    const fromDwarf = goid(this.dwarf?.types.lookupType('runtime.g'))
+    if (fromDwarf !== undefined) return { value: fromDwarf, source: 'dwarf', detail: 'DWARF runtime.g' }
+    const fromRuntime = goid(this.runtimeTypes?.lookupType('runtime.g'))
+    if (fromRuntime !== undefined) return { value: fromRuntime, source: 'runtime-types', detail: 'runtime.g of the runtime type metadata' }
+    const v = this.binary.goVersion
+    if (!v) throw new UsageError(`${this.path}: the Go version is unknown and the binary has no DWARF, so the goroutine id offset is unknown`)
+    if (!atLeast(v, 1, 13)) throw new UsageError(`${this.path}: Go ${v.raw} is older than 1.13; goroutine ids are not supported`)
+    const table = this.versionTable()
+    if (typeof table === 'string') throw new UnsupportedError(`${this.path}: the goroutine id offset is unknown without DWARF: ${table}`)
+    const offset = table.fieldOffset('runtime.g', 'goid')
+    if (offset === undefined) throw new UnsupportedError(`${this.path}: the goroutine id offset is unknown without DWARF: ${table.explainMissing('runtime.g')}`)
+    return { value: offset, source: 'version-table', detail: `runtime.g of the version table for ${v.raw}` }
+  }
+
+  /**
+   * `runtime.types` is the start of the type data in every version: the symbol when the
+   * binary has symbols; else the section the linker puts it first in (.data.rel.ro in
+   * PIE builds, where descriptors need relocating; .rodata otherwise).
+   */
+  typeNameFacts(): Fact<TypeNameFacts> {
+    const v = this.binary.goVersion
+    if (!v) throw new UsageError(`${this.path}: the Go version is unknown, so the runtime type name format is unknown`)
+    const varintLength = atLeast(v, 1, 17)
+    const symbol = this.binary.elf.symbols().find((s) => s.name === 'runtime.types')
+    if (symbol) return { value: { typesBase: symbol.value, varintLength }, source: 'heuristic', detail: `symbol runtime.types; name format of ${v.raw}` }
+    const name = this.isPIE ? '.data.rel.ro' : '.rodata'
+    const section = this.binary.elf.section(name)
+    if (!section) throw new UsageError(`${this.path}: no runtime.types symbol and no ${name} section: runtime type names cannot be found`)
+    return { value: { typesBase: section.addr, varintLength }, source: 'heuristic', detail: `start of ${name} (no runtime.types symbol); name format of ${v.raw}` }
+  }
+
+  /**
+   * bpftrace resolves a bare number against symbols first. In an executable it compares it
+   * with symbol addresses; in a PIE (ET_DYN) bcc relocates symbols to file offsets first,
+   * so there every function's own file offset range collides (observed with 0.17).
+   */
+  fileOffsetHitsSymbol(fileOffset: number): boolean {
+    const elf = this.binary.elf
+    return elf.symbols().some((s) => {
+      const start = elf.isPIE ? elf.vaddrToOffset(s.value) ?? s.value : s.value
+      return start <= fileOffset && fileOffset < start + Math.max(s.size, 1)
+    })
+  }
+}
