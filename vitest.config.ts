@@ -10,6 +10,11 @@ export default defineConfig({
     // machine's two cores are far from busy with one.
     fileParallelism: true,
     maxWorkers: 2,
+    // One retry: end-to-end runs depend on the kernel delivering every bpftrace event, and
+    // tlssecrets (go1.21, stock bpftrace, no KeyLogWriter) was seen twice in a dozen full
+    // runs to miss one connection's secrets; it never reproduced alone. A test must still
+    // pass in full once, and vitest reports the retry.
+    retry: 1,
     globalSetup: ['test/global-setup.ts'],
     reporters: ['default'],
   },

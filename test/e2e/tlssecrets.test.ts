@@ -53,7 +53,7 @@ describeE2E('tlssecrets', () => {
   for (const c of all.filter((x) => x.build.mode === 'default')) {
     itCase(c, `${caseLabel(c)} (no KeyLogWriter: the same secrets, well formed)`, () =>
       checkCase(c, tlssecrets, { lineFilter: LINE, args: ['nokeylog'] }, ({ lines, record }) => {
-        expect(lines).toHaveLength(expectedSecrets(record))
+        expect(lines, `secrets printed:\n${lines.join('\n')}\nfixture record:\n${record.join('\n')}`).toHaveLength(expectedSecrets(record))
         const byRandom = new Map<string, string[]>()
         for (const l of lines) {
           const [label, random] = l.split(' ')
