@@ -282,12 +282,12 @@ export class Target implements TargetFacts {
     const v = this.binary.goVersion
     if (!v) throw new UsageError(`${this.path}: the Go version is unknown, so the runtime type name format is unknown`)
     const varintLength = atLeast(v, 1, 17)
+    // Name offsets are relative to moduledata.types, which the runtime type reader located.
+    const types = this.runtimeTypes
+    if (types) return { value: { typesBase: types.sections.types, varintLength }, source: 'runtime-types', detail: `moduledata.types; name format of ${v.raw}` }
     const symbol = this.binary.elf.symbols().find((s) => s.name === 'runtime.types')
     if (symbol) return { value: { typesBase: symbol.value, varintLength }, source: 'heuristic', detail: `symbol runtime.types; name format of ${v.raw}` }
-    const name = this.isPIE ? '.data.rel.ro' : '.rodata'
-    const section = this.binary.elf.section(name)
-    if (!section) throw new UsageError(`${this.path}: no runtime.types symbol and no ${name} section: runtime type names cannot be found`)
-    return { value: { typesBase: section.addr, varintLength }, source: 'heuristic', detail: `start of ${name} (no runtime.types symbol); name format of ${v.raw}` }
+    throw new UsageError(`${this.path}: runtime type names cannot be found: ${this.runtimeTypesProblem()}, and there is no runtime.types symbol`)
   }
 
   /**
