@@ -1,6 +1,6 @@
 import * as bt from '../bpftrace/ast.ts'
 import { hex } from '../binary/bytes.ts'
-import type { HandlerNode, ProbeNode, ProgramNode, UprobeNode } from '../dsl/ir.ts'
+import type { HandlerNode, ProgramNode, UprobeNode } from '../dsl/ir.ts'
 import { UnknownNameError, UnsupportedError } from '../errors.ts'
 import { chooseAttach, type AttachCapabilities, type AttachChoice } from './attach.ts'
 import { Captures } from './captures.ts'
@@ -189,4 +189,3 @@ function entryAttach(fn: FunctionFacts, target: TargetFacts, caps: AttachCapabil
   return { choice: fallback, guarded: true, note: `, at the first instruction, counted only when SP${fn.stackCheck.spAdjust ? `-${hex(fn.stackCheck.spAdjust)}` : ''} > g+${hex(fn.stackCheck.guardOffset)} (the stack check passes; otherwise morestack re-runs the entry)` }
 }
 
-export type { ProbeNode }

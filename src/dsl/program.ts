@@ -2,7 +2,7 @@ import * as v from 'valibot'
 import { UsageError } from '../errors.ts'
 import { arg, Expr, receiver, result } from './expr.ts'
 import type { FunctionShape, RefOf, RefType, UntypedFunction } from './go-types.ts'
-import type { ExprNode, HandlerNode, ParamRef, ProbeNode, ProgramNode, Site, StmtNode } from './ir.ts'
+import type { ExprNode, HandlerNode, ParamRef, ProbeNode, ProgramNode, Site } from './ir.ts'
 import { collect, insideHandler } from './recorder.ts'
 
 /** Probes are registered into the program being built while its body runs. */
@@ -228,4 +228,3 @@ function scheduleDirectRun(module: ImportMeta, def: ProgramDefinition): void {
   })
 }
 
-export type { StmtNode }

@@ -24,7 +24,7 @@ import { structType } from '../../src/gotypes/layout.ts'
 import type { GoType, StructType } from '../../src/gotypes/types.ts'
 import { VersionTable } from '../../src/gotypes/tables/version-table.ts'
 import { Target } from '../../src/target.ts'
-import { FIXTURES, REPO_ROOT, allBuilds, buildFixture, buildLabel, cacheDir, esbuildBinary, toolchains, type FixtureBuild } from '../support/fixtures.ts'
+import { FIXTURES, REPO_ROOT, allBuilds, buildFixture, buildLabel, cacheDir, esbuildBinary, toolchains } from '../support/fixtures.ts'
 import { layoutView } from './layout-compare.ts'
 
 const execFileAsync = promisify(execFile)
