@@ -9,11 +9,12 @@ import { setDirectRunner } from './dsl/program.ts'
 
 export {
   arg, receiver, result, goString, goBytes, usym, closureContext, goroutineId, pid, tid, comm, nsecs, ustack,
-  probedFunction, Expr, type Value,
+  probedFunction, register, Expr, type Value,
 } from './dsl/expr.ts'
 export { printf, printArgs, printResults, map, when, local, exit, MapRef, MapSlot } from './dsl/statements.ts'
 export {
-  program, uprobe, begin, end, interval, onProcessExit, Uprobe,
+  program, uprobe, line, begin, end, interval, onProcessExit, Uprobe, LineProbe,
+  type LineOptions, type LineContext,
   type EntryView, type UprobeOptions, type ProgramDefinition, type ProgramMeta, type ParamsSchema,
 } from './dsl/program.ts'
 export { typedUprobe, type TypedUprobe, type EntryContext, type ReturnContext } from './dsl/program.ts'

@@ -1,13 +1,13 @@
 import { resolve } from 'node:path'
 import { assignRegisterABI, dictionaryPlacement } from './abi/register-abi.ts'
 import { assignStackABI } from './abi/stack-abi.ts'
-import type { FrameAssignment } from './abi/location.ts'
+import type { AssignedValue, FrameAssignment, ValueLocation } from './abi/location.ts'
 import { hex } from './binary/bytes.ts'
 import { atLeast } from './binary/go-version.ts'
 import { GoBinary } from './binary/go-binary.ts'
 import type { GoFunction } from './binary/functions.ts'
 import { RuntimeTypes } from './binary/runtime-types.ts'
-import type { Fact, FunctionFacts, ProbeSite, TargetFacts, TypeNameFacts } from './compiler/target-facts.ts'
+import type { Fact, FunctionFacts, LineSite, ProbeSite, TargetFacts, TypeNameFacts } from './compiler/target-facts.ts'
 import { disassemble } from './disasm/capstone.ts'
 import { analyzeFunction, type CodeFacts } from './disasm/function-code.ts'
 import { Dwarf } from './dwarf/dwarf.ts'
@@ -18,7 +18,7 @@ import { parseSignature, parseType } from './gotypes/parse.ts'
 import { versionTableFor, type VersionTable } from './gotypes/tables/version-table.ts'
 import type { FactSource, GoType, Signature } from './gotypes/types.ts'
 import { suggest } from './util/suggest.ts'
-import { crossCheckLocations } from './abi/dwarf-cross-check.ts'
+import { crossCheckLocations, toValueLocation } from './abi/dwarf-cross-check.ts'
 
 /**
  * Everything goprobe knows about one binary, computed lazily and once, each fact with
@@ -288,6 +288,49 @@ export class Target implements TargetFacts {
     const symbol = this.binary.elf.symbols().find((s) => s.name === 'runtime.types')
     if (symbol) return { value: { typesBase: symbol.value, varintLength }, source: 'heuristic', detail: `symbol runtime.types; name format of ${v.raw}` }
     throw new UsageError(`${this.path}: runtime type names cannot be found: ${this.runtimeTypesProblem()}, and there is no runtime.types symbol`)
+  }
+
+  async lineSites(file: string, line: number): Promise<LineSite[]> {
+    const lines = this.binary.lines
+    const code = lines.lineCode(lines.resolveFile(file), line)
+    const sites: LineSite[] = []
+    for (const r of code.ranges) {
+      const fn = this.binary.functions.containing(r.start)
+      if (!fn || fn.pclntabIndex !== r.function.index) throw new BinaryFormatError(`${r.file}:${r.line} at ${hex(r.start)} is not inside ${r.function.name} as the function table has it`)
+      let offset = r.start - fn.entry
+      // A range that starts at the entry covers the stack check: probed there, a call that
+      // grows the stack would count twice (morestack restarts the function).
+      const prologue = offset === 0 ? (await this.code(fn)).postPrologueOffset : undefined
+      if (prologue !== undefined) offset = prologue
+      const site = this.site(fn, offset)
+      sites.push({
+        file: r.file, line: r.line, function: fn.name, site, rangeStart: r.start, rangeEnd: r.end, inlined: r.inlined,
+        afterPrologue: prologue !== undefined, spDelta: this.spDeltaAt(fn, site.vaddr),
+      })
+    }
+    return sites
+  }
+
+  /** The pcsp value at `pc`: how far SP is below the entry SP. */
+  private spDeltaAt(fn: GoFunction, pc: number): number {
+    if (fn.pclntabIndex === undefined) throw new UnsupportedError(`${fn.name} has no pclntab record, so its stack frame at ${hex(pc)} is unknown`)
+    const run = this.binary.pclntab.pcsp(fn.pclntabIndex).find((r) => r.start <= pc && pc < r.end)
+    if (!run) throw new BinaryFormatError(`${fn.name}: the pclntab's SP table does not cover ${hex(pc)}`)
+    return run.value
+  }
+
+  inputLocationAt(name: string, value: AssignedValue, pc: number): ValueLocation | undefined {
+    if (value.name === undefined) return undefined
+    const param = this.dwarfFunction(this.function(name))?.params.find((p) => !p.isResult && p.name === value.name)
+    let loc
+    try {
+      loc = param?.locationAt(pc)
+    } catch (e) {
+      // An expression goprobe cannot evaluate (DW_OP_stack_value, ...) says nothing usable.
+      if (e instanceof GoprobeError) return undefined
+      throw e
+    }
+    return loc && loc.pieces.length ? toValueLocation(value, loc) : undefined
   }
 
   /**

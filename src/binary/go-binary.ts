@@ -7,6 +7,7 @@ import { ElfFile, SHT_SYMTAB } from './elf.ts'
 import { FunctionTable, codeSymbols } from './functions.ts'
 import { parseGoVersion, type GoVersion } from './go-version.ts'
 import { findModuledata } from './moduledata.ts'
+import { LineTable } from './line-table.ts'
 import { Pclntab, locatePclntab, parsePclntabHeader, type PclntabLocation } from './pclntab.ts'
 
 /** Where the text start that Go 1.18+ functab offsets are relative to came from. */
@@ -19,6 +20,7 @@ export type TextStartSource = 'pclntab header' | 'moduledata' | 'runtime.text sy
 export class GoBinary {
   private pclntabCache?: { readonly table: Pclntab; readonly textStartSource: TextStartSource }
   private functionsCache?: FunctionTable
+  private linesCache?: LineTable
   private abiCache?: AbiVerdict
   private buildIdsCache?: BuildIds
 
@@ -91,6 +93,11 @@ export class GoBinary {
 
   get functions(): FunctionTable {
     return (this.functionsCache ??= new FunctionTable(this.pclntab.functions(), codeSymbols(this.elf)))
+  }
+
+  /** Source positions of the code (pclntab line tables, present in stripped binaries too). */
+  get lines(): LineTable {
+    return (this.linesCache ??= new LineTable(this.pclntab, this.pclntab.functions()))
   }
 
   get abi(): AbiVerdict {

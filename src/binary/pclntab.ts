@@ -31,6 +31,13 @@ export interface PclntabHeader {
   readonly pctabOffset: number
   /** Offset of the functab from the header. */
   readonly functabOffset: number
+  /**
+   * Offset of the file table: Go 1.16+ a run of NUL-terminated names reached through the
+   * compilation-unit table at `cutabOffset`; go1.2 a count followed by 32-bit offsets of
+   * names from the table's start, indexed directly by pcfile values (cutabOffset is 0).
+   */
+  readonly filetabOffset: number
+  readonly cutabOffset: number
 }
 
 /** Where the table was found: the reader's own evidence, for messages and tests. */
@@ -60,13 +67,16 @@ export function parsePclntabHeader(data: Uint8Array, fileOffset: number): Pclnta
   let header: PclntabHeader
   let headerSize: number
   if (format === 'go1.2') {
-    header = { format, minLC, nfunc: word(0), textStart: 0, funcnameOffset: 0, pctabOffset: 0, functabOffset: 16 }
+    // The file table's offset is the word after the functab's closing entry.
+    const filetabAt = 16 + word(0) * 16 + 8
+    const filetabOffset = filetabAt + 4 <= data.length ? r.u32(filetabAt) : 0
+    header = { format, minLC, nfunc: word(0), textStart: 0, funcnameOffset: 0, pctabOffset: 0, functabOffset: 16, filetabOffset, cutabOffset: 0 }
     headerSize = 16
   } else if (format === 'go1.16') {
-    header = { format, minLC, nfunc: word(0), textStart: 0, funcnameOffset: word(2), pctabOffset: word(5), functabOffset: word(6) }
+    header = { format, minLC, nfunc: word(0), textStart: 0, funcnameOffset: word(2), cutabOffset: word(3), filetabOffset: word(4), pctabOffset: word(5), functabOffset: word(6) }
     headerSize = 64
   } else {
-    header = { format, minLC, nfunc: word(0), textStart: word(2), funcnameOffset: word(3), pctabOffset: word(6), functabOffset: word(7) }
+    header = { format, minLC, nfunc: word(0), textStart: word(2), funcnameOffset: word(3), cutabOffset: word(4), filetabOffset: word(5), pctabOffset: word(6), functabOffset: word(7) }
     headerSize = 72
   }
   const functabBytes = (header.nfunc + 1) * functabEntrySize(format)
@@ -184,6 +194,28 @@ export interface PclntabFunction {
 const FLAG_OFFSET: Record<PclntabFormat, number | undefined> = { 'go1.2': undefined, 'go1.16': 41, 'go1.18': 37, 'go1.20': 41 }
 const FUNC_FLAG_ASM = 0x4
 
+/** Table offsets (from the pclntab's start; 0 for none) and the compilation unit of one function's source positions. */
+export interface PositionTables {
+  readonly entry: number
+  readonly pcfile: number
+  readonly pcln: number
+  /** Index of the function's compilation unit in the CU table (Go 1.16+), which maps its file numbers to names. */
+  readonly cuOffset: number
+  readonly inlineIndex: number
+}
+
+/** PCDATA_InlTreeIndex (runtime/symtab.go): which inlined call, if any, a pc belongs to. */
+const PCDATA_INL_TREE_INDEX = 2
+
+/** Offsets in a _func record of the fields the position tables need, per format (runtime2.go `_func`). */
+const POSITION_FIELDS: Record<PclntabFormat, { pcfile: number; pcln: number; npcdata: number; cuOffset?: number; pcdata: number }> = {
+  'go1.2': { pcfile: 24, pcln: 28, npcdata: 32, pcdata: 40 },
+  'go1.16': { pcfile: 24, pcln: 28, npcdata: 32, cuOffset: 36, pcdata: 44 },
+  'go1.18': { pcfile: 20, pcln: 24, npcdata: 28, cuOffset: 32, pcdata: 40 },
+  // Go 1.20 added startLine after cuOffset.
+  'go1.20': { pcfile: 20, pcln: 24, npcdata: 28, cuOffset: 32, pcdata: 44 },
+}
+
 /** A run of pcs [start, end) over which a pc-value table has one value. */
 export interface PcValueRun {
   readonly start: number
@@ -267,6 +299,58 @@ export class Pclntab {
     const base = this.header.format === 'go1.2' ? 0 : this.header.functabOffset
     const at = base + this.functab.funcOffset(index)
     return this.r.i32(at + (this.entriesAreRelative ? 8 : 12))
+  }
+
+  /**
+   * Function `index`'s source-position tables: file and line per pc, and the inline-tree
+   * index per pc (PCDATA_InlTreeIndex, -1 outside inlined code; absent when the function
+   * inlines nothing). File numbers are resolved to names with `fileName`.
+   */
+  positionTables(index: number): PositionTables {
+    const entry = this.entry(index)
+    this.funcRecord(index, entry)
+    const at = this.funcBase(index)
+    const layout = POSITION_FIELDS[this.header.format]
+    const table = (raw: number): number => (raw === 0 ? 0 : this.header.pctabOffset + raw)
+    const npcdata = this.r.u32(at + layout.npcdata)
+    return {
+      entry,
+      pcfile: table(this.r.u32(at + layout.pcfile)),
+      pcln: table(this.r.u32(at + layout.pcln)),
+      cuOffset: layout.cuOffset === undefined ? 0 : this.r.u32(at + layout.cuOffset),
+      inlineIndex: npcdata > PCDATA_INL_TREE_INDEX ? table(this.r.u32(at + layout.pcdata + 4 * PCDATA_INL_TREE_INDEX)) : 0,
+    }
+  }
+
+  /** The runs of one pc-value table (see positionTables), from the function's entry. */
+  pcValues(offset: number, entry: number): PcValueRun[] {
+    const runs: PcValueRun[] = []
+    this.walkPcValue(offset, entry, (start, end, value) => runs.push({ start, end, value }))
+    return runs
+  }
+
+  /** The source file a pcfile value names in a function of compilation unit `cuOffset`; undefined when none. */
+  fileName(cuOffset: number, fileno: number): string | undefined {
+    const h = this.header
+    let nameAt: number
+    if (h.format === 'go1.2') {
+      if (fileno <= 0 || fileno >= this.r.u32(h.filetabOffset)) return undefined
+      nameAt = this.r.u32(h.filetabOffset + 4 * fileno)
+    } else {
+      const offset = this.r.u32(h.cutabOffset + 4 * (cuOffset + fileno))
+      if (offset === 0xffffffff) return undefined
+      nameAt = h.filetabOffset + offset
+    }
+    const key = nameAt
+    let name = this.fileNames.get(key)
+    if (name === undefined) this.fileNames.set(key, (name = this.r.cstring(nameAt)))
+    return name
+  }
+
+  private readonly fileNames = new Map<number, string>()
+
+  private funcBase(index: number): number {
+    return (this.header.format === 'go1.2' ? 0 : this.header.functabOffset) + this.functab.funcOffset(index)
   }
 
   /** Name and pcsp table offset of function i, checked against the functab entry. */

@@ -16,6 +16,8 @@ commands:
   layout <binary> <type> [--json]        a type's memory layout (offsets, sizes, holes) and its source
   func <binary> <function> [--json]      a function's signature and where each argument and result lives
        [--signature 'func(...) ...']     (declare the signature when the binary has no DWARF)
+  lines <binary> <file.go>[:line] [--json]
+                                         the functions and pcs a source file or line compiles to
   compile <probe> <binary> [key=value ...] [options]
                                          print the bpftrace program (probe: bundled name or path to a .ts module)
   run <probe> <binary> [key=value ...] [-c CMD | -p PID] [--bpftrace PATH]
@@ -64,6 +66,10 @@ const commands: Record<string, Handler> = {
   async func(args) {
     const p = parse(args, { ...json, signature: { type: 'string' } }, 2, "goprobe func <binary> <function> [--json] [--signature 'func(...)']")
     return p ? (await import('./commands/func.ts')).funcCommand(p.positionals[0]!, p.positionals[1]!, p.values.json ?? false, p.values.signature) : 0
+  },
+  async lines(args) {
+    const p = parse(args, json, 2, 'goprobe lines <binary> <file.go>[:line] [--json]')
+    return p ? (await import('./commands/lines.ts')).linesCommand(p.positionals[0]!, p.positionals[1]!, p.values.json ?? false) : 0
   },
   async compile(args) {
     const [probe, ...rest] = args

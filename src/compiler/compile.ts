@@ -4,6 +4,7 @@ import type { HandlerNode, ProgramNode, UprobeNode } from '../dsl/ir.ts'
 import { UnknownNameError, UnsupportedError } from '../errors.ts'
 import { chooseAttach, type AttachCapabilities, type AttachChoice } from './attach.ts'
 import { Captures } from './captures.ts'
+import { compileLine } from './line-probe.ts'
 import { expandPatterns } from './patterns.ts'
 import { SiteCompiler, type ProgramScope } from './site.ts'
 import type { FunctionFacts, TargetFacts } from './target-facts.ts'
@@ -48,6 +49,18 @@ export async function compileProgram(ir: ProgramNode, target: TargetFacts, optio
       }
       uprobes.push(...compiled.probes)
       internalMaps.push(...compiled.internalMaps)
+      unsafe ||= compiled.unsafe
+      notes.push(...compiled.notes)
+      continue
+    }
+    if (p.kind === 'line') {
+      const pidStmt = needPids ? [bt.assignMap(bt.map('__pids', bt.builtin('pid')), bt.int(1, 'uint64'))] : []
+      const compiled = await compileLine(p, scope, options.capabilities, uprobePredicate, pidStmt)
+      if (!compiled) {
+        notes.push(`skipped optional probe of ${p.file}:${p.line}: no code for it in this binary`)
+        continue
+      }
+      uprobes.push(...compiled.probes)
       unsafe ||= compiled.unsafe
       notes.push(...compiled.notes)
       continue

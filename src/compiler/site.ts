@@ -1,18 +1,25 @@
-import type { AssignedValue } from '../abi/location.ts'
+import type { AssignedValue, ValueLocation } from '../abi/location.ts'
+import { hex } from '../binary/bytes.ts'
 import * as bt from '../bpftrace/ast.ts'
-import type { ExprNode, ParamRef, StmtNode } from '../dsl/ir.ts'
-import { UnknownNameError, UsageError } from '../errors.ts'
+import type { ExprNode, MachineRegister, ParamRef, StmtNode } from '../dsl/ir.ts'
+import { UnknownNameError, UnsupportedError, UsageError } from '../errors.ts'
 import { typeString } from '../gotypes/types.ts'
 import { suggest } from '../util/suggest.ts'
 import { parseFormat } from './format.ts'
 import { printValue, type ValuePrinter } from './print-values.ts'
-import { dynamicTypeIs, dynamicTypeName } from './type-name.ts'
-import type { FunctionFacts, TargetFacts } from './target-facts.ts'
+import { dynamicTypeIs, dynamicTypeName, type TypeNameSite } from './type-name.ts'
+import type { FunctionFacts, LineSite, TargetFacts } from './target-facts.ts'
 import * as V from './values.ts'
 import { describeLocation, type Val } from './values.ts'
 
+/** bpftrace's names for the registers probes may read. */
+const REGISTERS: Record<MachineRegister, bt.RegisterName> = {
+  rax: 'ax', rbx: 'bx', rcx: 'cx', rdx: 'dx', rsi: 'si', rdi: 'di', rbp: 'bp', rsp: 'sp', rip: 'ip',
+  r8: 'r8', r9: 'r9', r10: 'r10', r11: 'r11', r12: 'r12', r13: 'r13', r14: 'r14', r15: 'r15',
+}
+
 /** Where the code being compiled runs. */
-export type SiteKind = 'entry' | 'return' | 'plain'
+export type SiteKind = 'entry' | 'return' | 'line' | 'plain'
 
 /** How a return site reads a value captured at entry. */
 export type CaptureReader = (node: ExprNode) => Val
@@ -33,6 +40,8 @@ export interface ProgramScope {
  */
 export class SiteCompiler {
   readonly facts: string[] = []
+  /** Things the user must be told (a value read where nothing guarantees it is), for the compiler's notes. */
+  readonly warnings: string[] = []
   private readonly locals = new Map<string, Val>()
   /** Temporaries assigned just before the statement being compiled, by expression (see `temporary`). */
   private temps: { stmts: bt.Stmt[]; byExpr: Map<string, string> } | undefined
@@ -47,6 +56,8 @@ export class SiteCompiler {
     readonly kind: SiteKind,
     readonly fn: FunctionFacts | undefined,
     private readonly captured?: CaptureReader,
+    /** The source-line site, for `line` handlers. */
+    private readonly lineSite?: LineSite,
   ) {}
 
   /** Declarations this site needs before its first statement. */
@@ -298,7 +309,7 @@ export class SiteCompiler {
       case 'usym': return { kind: 'str', expr: bt.usym(V.scalar(this.expr(node.expr), path).expr) }
       case 'typeName': case 'hasType': {
         const strlen = Math.min(node.kind === 'typeName' ? node.max ?? this.scope.strlen : this.scope.strlen, this.scope.strlen)
-        const site = { target: this.scope.target, fn: this.fn, kind: this.kind, strlen, temporary: (e: bt.Expr) => this.temporary(e) }
+        const site = this.typeNameSite(strlen)
         const v = this.expr(node.expr)
         const { value, fact } = node.kind === 'typeName' ? dynamicTypeName(v, site, describe(node.expr)) : dynamicTypeIs(v, node.name, site, describe(node.expr))
         if (!this.facts.includes(fact)) this.facts.push(fact)
@@ -308,11 +319,23 @@ export class SiteCompiler {
         if (!this.fn) throw new UsageError('probedFunction() is only available in uprobe handlers')
         return { kind: 'str', expr: bt.string(this.fn.name) }
       }
+      case 'register': return { kind: 'int', expr: bt.reg(REGISTERS[node.name]), signed: false }
       case 'closureContext': {
         if (this.kind !== 'entry') throw new UsageError('closureContext() is only available at entry')
         return { kind: 'parts', type: { kind: 'unsafe.Pointer', size: 8, align: 8 }, parts: [{ offset: 0, size: 8, expr: bt.reg('dx') }] }
       }
     }
+  }
+
+  /** Where this site's code runs, for reading type names in PIE binaries. */
+  private typeNameSite(strlen: number): TypeNameSite {
+    const fn = this.fn
+    const probeOffsets = !fn ? undefined
+      : this.kind === 'entry' ? [fn.entrySite.offset]
+      : this.kind === 'return' ? fn.returnSites.map((s) => s.offset)
+      : this.kind === 'line' ? [this.lineSite!.site.offset]
+      : undefined
+    return { target: this.scope.target, fn, probeOffsets, strlen, temporary: (e: bt.Expr) => this.temporary(e) }
   }
 
   private binary(node: Extract<ExprNode, { kind: 'binary' }>): Val {
@@ -358,8 +381,7 @@ export class SiteCompiler {
     const printer: ValuePrinter = {
       strlen: this.scope.strlen,
       typeName: (v, path) => {
-        const site = { target: this.scope.target, fn: this.fn, kind: this.kind, strlen: this.scope.strlen, temporary: (e: bt.Expr) => this.temporary(e) }
-        const { value, fact } = dynamicTypeName(v, site, path)
+        const { value, fact } = dynamicTypeName(v, this.typeNameSite(this.scope.strlen), path)
         if (!this.facts.includes(fact)) this.facts.push(fact)
         return (value as Extract<Val, { kind: 'str' }>).expr
       },
@@ -386,6 +408,7 @@ export class SiteCompiler {
     const values = frame.params
     const hit = pick(values, ref, `parameter of ${fn!.name}`, fn!.signature?.value.receiver?.name)
     if (hit === 'receiver') return this.receiver()
+    if (this.kind === 'line') return this.atLine(hit, `arg ${hit.name ?? ref}`)
     return this.placed(hit, `arg ${hit.name ?? ref}`)
   }
 
@@ -393,7 +416,8 @@ export class SiteCompiler {
     if (this.kind === 'return') throw new UsageError(`${this.fn?.name ?? 'probe'}: the receiver at a return site is gone; use entry.receiver()`)
     const frame = this.frameFor('receiver()')
     if (!frame.receiver) throw new UsageError(`${this.fn!.name} is not a method: it has no receiver`)
-    return this.placed(frame.receiver, `receiver ${frame.receiver.name ?? ''}`.trim())
+    const label = `receiver ${frame.receiver.name ?? ''}`.trim()
+    return this.kind === 'line' ? this.atLine(frame.receiver, label) : this.placed(frame.receiver, label)
   }
 
   private result(ref: ParamRef): Val {
@@ -402,6 +426,39 @@ export class SiteCompiler {
     const hit = pick(frame.results, ref, `result of ${this.fn!.name}`, undefined)
     if (hit === 'receiver') throw new UsageError('unreachable: results have no receiver')
     return this.placed(hit, `result ${hit.name ?? ref}`)
+  }
+
+  /**
+   * An input of the function at a source line. Past the entry the ABI no longer says where
+   * it is: DWARF's location list at that pc does, when the binary has one. Otherwise the
+   * value is read from its stack slot (the argument itself under the stack ABI, the spill
+   * slot under the register ABI), which nothing guarantees holds it, so the user is warned.
+   */
+  private atLine(v: AssignedValue, label: string): Val {
+    const ls = this.lineSite!
+    const where = `${ls.file.slice(ls.file.lastIndexOf('/') + 1)}:${ls.line}`
+    if (ls.inlined) {
+      throw new UsageError(`${label} at ${where}: this code is inlined into ${ls.function}, whose arguments are not the inlined function's; probe a copy of the line that is not inlined (goprobe lines shows them) or use line(..., { function })`)
+    }
+    const shifted = (loc: ValueLocation): ValueLocation => (loc.kind === 'stack' ? { kind: 'stack', offset: loc.offset + ls.spDelta } : loc)
+    const fromDwarf = this.scope.target.inputLocationAt(ls.function, v, ls.site.vaddr)
+    if (fromDwarf) {
+      this.fact(`${label}: ${typeString(v.type)} in ${describeLocation(fromDwarf)} at ${hex(ls.site.vaddr)} (DWARF location list; entry-SP offsets shifted by the frame's ${ls.spDelta} bytes)`)
+      return V.valueAt(v.type, shifted(fromDwarf))
+    }
+    const slot: ValueLocation | undefined = v.location.kind === 'stack' ? v.location : v.spillOffset === undefined ? undefined : { kind: 'stack', offset: v.spillOffset }
+    if (!slot) throw new UnsupportedError(`${label} at ${where}: no DWARF location at this pc and no stack slot to read it from`)
+    const why = v.location.kind === 'stack'
+      ? 'its argument slot, which the function may have assigned since entry'
+      : 'its register-ABI spill slot, which the function may never have written'
+    const warning = `${ls.function} ${label} at ${where}: no DWARF location here, so it is read from ${why}: the value is not guaranteed`
+    if (!this.warnings.includes(warning)) this.warnings.push(warning)
+    this.fact(`${label}: ${typeString(v.type)} at ${describeLocation(slot)} of the entry SP, read at SP+${ls.spDelta} (NOT GUARANTEED: ${why})`)
+    return V.valueAt(v.type, shifted(slot))
+  }
+
+  private fact(text: string): void {
+    if (!this.facts.includes(text)) this.facts.push(text)
   }
 
   private placed(v: AssignedValue, label: string): Val {
@@ -466,5 +523,6 @@ export function describe(node: ExprNode): string {
     case 'probedFunction': return 'probedFunction()'
     case 'typeName': return `${describe(node.expr)}.typeName()`
     case 'hasType': return `${describe(node.expr)}.hasType(${JSON.stringify(node.name)})`
+    case 'register': return `register(${JSON.stringify(node.name)})`
   }
 }

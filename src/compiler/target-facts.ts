@@ -1,4 +1,4 @@
-import type { FrameAssignment } from '../abi/location.ts'
+import type { AssignedValue, FrameAssignment, ValueLocation } from '../abi/location.ts'
 import type { FactSource, GoType, Signature } from '../gotypes/types.ts'
 import type { StackCheck } from '../disasm/function-code.ts'
 
@@ -54,6 +54,24 @@ export interface FunctionFacts {
   readonly generic: boolean
 }
 
+/** Where a line probe attaches: the first instruction of one range of pcs compiled from a source line. */
+export interface LineSite {
+  /** The source file (as the binary records it) and line. */
+  readonly file: string
+  readonly line: number
+  /** The function whose code holds the range (for inlined code: the caller it was inlined into). */
+  readonly function: string
+  readonly site: ProbeSite
+  /** Link addresses of the range [start, end): the site is its start, or the point after the stack check. */
+  readonly rangeStart: number
+  readonly rangeEnd: number
+  readonly inlined: boolean
+  /** The range begins at the function's entry: the site was moved past the stack check, or a stack growth would count twice. */
+  readonly afterPrologue: boolean
+  /** Bytes SP is below the entry SP at the site (the pclntab's pcsp), so entry-SP offsets still reach the argument area. */
+  readonly spDelta: number
+}
+
 /** How to read a type's name from its runtime type descriptor (`abi.Type` / `runtime._type`). */
 export interface TypeNameFacts {
   /** Link-time address of the type data (`moduledata.types`): a descriptor's `str` name offset is relative to it. */
@@ -86,6 +104,17 @@ export interface TargetFacts {
   goidOffset(): Fact<number>
   /** Where runtime type descriptors' names are, to print an interface value's dynamic type. */
   typeNameFacts(): Fact<TypeNameFacts>
+  /**
+   * The probe sites of a source line, in pc order: `file` is a path or a tail of one
+   * (`handler.go`, `cmd/app/handler.go`). A line without code raises a UsageError naming
+   * the nearest lines that have code.
+   */
+  lineSites(file: string, line: number): Promise<LineSite[]>
+  /**
+   * Where DWARF's location lists put a named input of `fn` at `pc`, as an entry-SP based
+   * location; undefined when DWARF says nothing there (or the binary has none).
+   */
+  inputLocationAt(fn: string, value: AssignedValue, pc: number): ValueLocation | undefined
   /** Does this file offset fall inside a symbol's address range? (bpftrace would then read it as an address.) */
   fileOffsetHitsSymbol(fileOffset: number): boolean
 }

@@ -25,7 +25,8 @@ export interface TypeNameSite {
   readonly target: TargetFacts
   /** The probed function; undefined outside uprobes. */
   readonly fn: FunctionFacts | undefined
-  readonly kind: 'entry' | 'return' | 'plain'
+  /** Offsets from the function's entry of every place the probe attaches; undefined outside uprobes. */
+  readonly probeOffsets: readonly number[] | undefined
   /** Most bytes of a name read. */
   readonly strlen: number
   /** Evaluate a subexpression once (the name's address is used many times). */
@@ -107,8 +108,8 @@ function nameOf(v: Val, site: TypeNameSite, what: string, path: string): { data:
 function loadBias(site: TypeNameSite, what: string): bt.Expr {
   if (!site.target.isPIE) return bt.int(0, 'uint64')
   const fn = site.fn
-  if (!fn || site.kind === 'plain') throw new UsageError(`${what} in a PIE binary is only available in uprobe handlers`)
-  const offsets = site.kind === 'entry' ? [fn.entrySite.offset] : fn.returnSites.map((s) => s.offset)
+  const offsets = site.probeOffsets
+  if (!fn || !offsets) throw new UsageError(`${what} in a PIE binary is only available in uprobe handlers`)
   if (offsets.some((o) => o >= PAGE)) {
     throw new UnsupportedError(`${what}: ${fn.name} is probed more than ${PAGE} bytes past its entry, so the PIE load bias cannot be derived there`)
   }

@@ -1,5 +1,6 @@
 import type { ByteSourceArg, Element, FieldName, FieldType, Pointee, StringSourceArg } from './go-types.ts'
-import type { BinaryOp, Builtin, ExprNode, ParamRef } from './ir.ts'
+import { UsageError } from '../errors.ts'
+import { MACHINE_REGISTERS, type BinaryOp, type Builtin, type ExprNode, type MachineRegister, type ParamRef } from './ir.ts'
 
 /** Anything the builders accept where a value is expected. */
 export type Value = Expr | number | bigint | string | boolean
@@ -101,6 +102,15 @@ export const usym = (e: Expr): Expr<string> => new Expr({ kind: 'usym', expr: e.
 /** The name of the probed function, e.g. for each function of `uprobe(functions(/re/))`. */
 export const probedFunction = (): Expr<string> => new Expr({ kind: 'probedFunction' })
 /** The closure context word of a closure body (pointer to its captured variables). */
+/**
+ * A register at the probe site as a 64-bit number: `register('rax')`. At a function's
+ * entry the ABI says what each holds; at a source line only the code there does (see `goprobe lines`).
+ */
+export const register = (name: MachineRegister): Expr<number> => {
+  if (!(MACHINE_REGISTERS as readonly string[]).includes(name)) throw new UsageError(`register(${JSON.stringify(name)}): not one of ${MACHINE_REGISTERS.join(', ')}`)
+  return new Expr({ kind: 'register', name })
+}
+
 export const closureContext = (): Expr => new Expr({ kind: 'closureContext' })
 
 const builtin = (name: Builtin, arg?: number): Expr<number> => new Expr(arg === undefined ? { kind: 'builtin', name } : { kind: 'builtin', name, arg })

@@ -5,6 +5,12 @@
  */
 
 export type BinaryOp = '+' | '-' | '*' | '/' | '%' | '&' | '|' | '^' | '<<' | '>>' | '==' | '!=' | '<' | '<=' | '>' | '>=' | '&&' | '||'
+/** The x86-64 integer registers a probe can read (pt_regs has no vector state). */
+export const MACHINE_REGISTERS = [
+  'rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp', 'rsp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15', 'rip',
+] as const
+export type MachineRegister = (typeof MACHINE_REGISTERS)[number]
+
 export type Builtin = 'pid' | 'tid' | 'comm' | 'nsecs' | 'goid' | 'ustack'
 
 /** An argument or result, by position (0-based, receiver excluded) or by name. */
@@ -47,6 +53,8 @@ export type ExprNode =
   | { readonly kind: 'probedFunction' }
   /** Whether an interface value's dynamic type has this name. */
   | { readonly kind: 'hasType'; readonly expr: ExprNode; readonly name: string }
+  /** A general-purpose register at the probe site, as a 64-bit number (`rax`, `rsp`, `r14`...). */
+  | { readonly kind: 'register'; readonly name: MachineRegister }
 
 export type Aggregation = 'count' | 'sum' | 'min' | 'max' | 'avg' | 'hist' | 'lhist' | 'stats'
 
@@ -86,11 +94,27 @@ export interface UprobeNode {
   readonly pattern?: { readonly source: string; readonly flags: string }
 }
 
+/** Statements run where the code of a source line starts (each range of pcs the line compiled to). */
+export interface LineNode {
+  readonly kind: 'line'
+  /** A source file path or a tail of one (`handler.go`, `cmd/app/handler.go`). */
+  readonly file: string
+  readonly line: number
+  /** Only the code of this line inside this function (the one it was compiled or inlined into). */
+  readonly function?: string
+  /** Signature text for `arg()` when the binary has no DWARF, keyed by function name. */
+  readonly declared: Readonly<Record<string, string>>
+  /** A binary without the file or line drops this probe with a note instead of failing. */
+  readonly optional: boolean
+  readonly body: readonly StmtNode[]
+}
+
 export type ProbeNode =
   | UprobeNode
   | { readonly kind: 'begin'; readonly body: readonly StmtNode[] }
   | { readonly kind: 'end'; readonly body: readonly StmtNode[] }
   | { readonly kind: 'interval'; readonly unit: 's' | 'ms'; readonly every: number; readonly body: readonly StmtNode[] }
+  | LineNode
   /** The traced process exits (every thread group leader's exit). */
   | { readonly kind: 'processExit'; readonly body: readonly StmtNode[] }
 

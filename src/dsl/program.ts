@@ -2,7 +2,7 @@ import * as v from 'valibot'
 import { UsageError } from '../errors.ts'
 import { arg, Expr, receiver, result } from './expr.ts'
 import type { FunctionShape, RefOf, RefType, UntypedFunction } from './go-types.ts'
-import type { ExprNode, HandlerNode, ParamRef, ProbeNode, ProgramNode, Site } from './ir.ts'
+import type { ExprNode, HandlerNode, ParamRef, ProbeNode, ProgramNode, Site, StmtNode } from './ir.ts'
 import { collect, insideHandler } from './recorder.ts'
 
 /** Probes are registered into the program being built while its body runs. */
@@ -83,6 +83,60 @@ export class Uprobe<S extends FunctionShape = UntypedFunction> {
       ...(this.pattern ? { pattern: { source: this.pattern.regex.source, flags: this.pattern.regex.flags } } : {}),
     }
   }
+}
+
+export interface LineOptions {
+  /** Only the line's code in this function (it may be inlined into several). */
+  function?: string
+  /** Signatures for `arg()` when the binary has no DWARF, as for `uprobe`. */
+  signatures?: Record<string, string>
+  /** Drop this probe (with a note in the output) when the binary has no code for the line. */
+  optional?: boolean
+}
+
+/** What a line handler can read besides registers, goroutine id, stack and maps: the enclosing function's inputs. */
+export interface LineContext {
+  /**
+   * An argument of the function the line's code is in, read where DWARF's location lists
+   * say it is at that pc; without DWARF, from its stack slot, with a warning, since the
+   * function may have overwritten it or (register ABI) never stored it there.
+   */
+  arg(ref: ParamRef): Expr
+  receiver(): Expr
+}
+
+export class LineProbe {
+  private readonly body: StmtNode[] = []
+  constructor(readonly file: string, readonly line: number, private readonly options: LineOptions) {}
+
+  /** Statements run each time the code of the line starts (at the first instruction of each of its ranges). */
+  onHit(fn: (ctx: LineContext) => void): this {
+    this.body.push(...collect(() => fn(entryContext)))
+    return this
+  }
+  /** @internal the IR node, read once the program's body has run. */
+  toNode(): ProbeNode {
+    return {
+      kind: 'line', file: this.file, line: this.line, declared: this.options.signatures ?? {}, optional: this.options.optional ?? false, body: this.body,
+      ...(this.options.function === undefined ? {} : { function: this.options.function }),
+    }
+  }
+}
+
+/**
+ * Probe a source line: `line('handler.go:42')`, the file as a path or a tail of one. The
+ * probe attaches at the first instruction of each range of code the line compiled to,
+ * inlined copies included; `goprobe lines <binary> handler.go:42` shows them.
+ */
+export function line(spec: string, options: LineOptions = {}): LineProbe {
+  const m = /^(.+?\.go):(\d+)$/.exec(spec)
+  if (!m || Number(m[2]) <= 0) throw new UsageError(`line(${JSON.stringify(spec)}): expected 'file.go:LINE' with a line number from 1`)
+  const list = pendingUprobes[pendingUprobes.length - 1]
+  if (!list) throw new UsageError('line can only be used inside a program body')
+  if (insideHandler()) throw new UsageError('line cannot be defined inside a handler')
+  const probe = new LineProbe(m[1]!, Number(m[2]), options)
+  list.push(probe)
+  return probe
 }
 
 /** The uprobes of each program body being built; only their nodes are read. */
@@ -180,7 +234,7 @@ export function program<S extends ParamsSchema>(
       try {
         body(params)
         const ups = pendingUprobes[pendingUprobes.length - 1]!
-        // Uprobes are ordered by creation; begin/end/interval by registration, after them.
+        // Uprobes and line probes are ordered by creation; begin/end/interval by registration, after them.
         const all: ProbeNode[] = [...ups.map((u) => u.toNode()), ...probes]
         return { name: meta.name, description: meta.description, probes: all }
       } finally {
