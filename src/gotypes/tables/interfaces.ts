@@ -9,4 +9,6 @@ export const interfaceDeclarations: readonly TypeDeclaration[] = [
   { name: 'io.Writer', go: [13, 26], text: 'interface { Write(p []byte) (n int, err error) }' },
   { name: 'io.ReadCloser', go: [13, 26], text: 'interface { Close() error }' },
   { name: 'context.Context', go: [13, 26], text: 'interface { Done() <-chan struct{} }' },
+  { name: 'net.Conn', go: [19, 26], text: 'interface { Close() error }' },
+  { name: 'hash.Hash', go: [19, 26], text: 'interface { Sum(b []byte) []byte }' },
 ]

@@ -18,11 +18,12 @@ import { osDeclarations } from './os.ts'
 import { cryptoTlsDeclarations } from './crypto-tls.ts'
 import { databaseSqlDeclarations } from './database-sql.ts'
 import { syncDeclarations } from './sync.ts'
+import { bytesDeclarations } from './bytes.ts'
 import { runtimeDeclarations } from './runtime.ts'
 
 export const ALL_DECLARATIONS: readonly TypeDeclaration[] = [
   ...runtimeDeclarations, ...interfaceDeclarations, ...netUrlDeclarations, ...netHttpDeclarations, ...netDeclarations, ...osDeclarations,
-  ...syncDeclarations, ...cryptoTlsDeclarations, ...databaseSqlDeclarations,
+  ...syncDeclarations, ...bytesDeclarations, ...cryptoTlsDeclarations, ...databaseSqlDeclarations,
 ]
 
 /** The newest release the tables have been checked against; newer ones get no table rather than a guess. */

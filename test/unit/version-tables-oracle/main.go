@@ -20,6 +20,7 @@ var keep struct {
 	db     *sql.DB
 	conn   *sql.Conn
 	config *tls.Config
+	tconn  *tls.Conn
 	cert   tls.Certificate
 	req    *http.Request
 	resp   *http.Response
