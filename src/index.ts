@@ -9,7 +9,7 @@ import { setDirectRunner } from './dsl/program.ts'
 
 export {
   arg, receiver, result, goString, goBytes, usym, closureContext, goroutineId, pid, tid, comm, nsecs, ustack,
-  probedFunction, register, Expr, type Value,
+  probedFunction, register, global, Expr, type Value,
 } from './dsl/expr.ts'
 export { printf, printArgs, printResults, map, when, local, exit, MapRef, MapSlot } from './dsl/statements.ts'
 export {

@@ -7,17 +7,21 @@ import { atLeast } from './binary/go-version.ts'
 import { GoBinary } from './binary/go-binary.ts'
 import type { GoFunction } from './binary/functions.ts'
 import { RuntimeTypes } from './binary/runtime-types.ts'
-import type { Fact, FunctionFacts, LineSite, ProbeSite, TargetFacts, TypeNameFacts } from './compiler/target-facts.ts'
+import type { Fact, FunctionFacts, GlobalVariable, LineSite, ProbeSite, TargetFacts, TypeNameFacts } from './compiler/target-facts.ts'
 import { disassemble } from './disasm/capstone.ts'
 import { analyzeFunction, type CodeFacts } from './disasm/function-code.ts'
 import { Dwarf } from './dwarf/dwarf.ts'
 import { DwarfFunctions, type DwarfFunction } from './dwarf/go-functions.ts'
 import { DwarfTypes } from './dwarf/go-types.ts'
+import { DwarfVariables } from './dwarf/go-variables.ts'
 import { BinaryFormatError, GoprobeError, UnknownNameError, UnsupportedError, UsageError } from './errors.ts'
 import { parseSignature, parseType } from './gotypes/parse.ts'
 import { versionTableFor, type VersionTable } from './gotypes/tables/version-table.ts'
 import type { FactSource, GoType, Signature } from './gotypes/types.ts'
 import { suggest } from './util/suggest.ts'
+
+/** ELF symbol type of data objects (package variables). */
+const STT_OBJECT = 1
 import { crossCheckLocations, toValueLocation } from './abi/dwarf-cross-check.ts'
 
 /**
@@ -26,7 +30,7 @@ import { crossCheckLocations, toValueLocation } from './abi/dwarf-cross-check.ts
  * place that combines the binary readers, DWARF, disassembly and the ABI calculators.
  */
 export class Target implements TargetFacts {
-  private dwarfCache?: { types: DwarfTypes; functions: DwarfFunctions } | null
+  private dwarfCache?: { types: DwarfTypes; functions: DwarfFunctions; variables: DwarfVariables } | null
   private runtimeTypesCache?: RuntimeTypes | GoprobeError
   private versionTableCache?: VersionTable | string
   private readonly codeCache = new Map<string, Promise<CodeFacts>>()
@@ -64,12 +68,12 @@ export class Target implements TargetFacts {
   }
 
   /** DWARF readers, or null when the binary has none (built with -w or stripped). */
-  get dwarf(): { types: DwarfTypes; functions: DwarfFunctions } | null {
+  get dwarf(): { types: DwarfTypes; functions: DwarfFunctions; variables: DwarfVariables } | null {
     if (this.dwarfCache !== undefined) return this.dwarfCache
     if (!this.binary.hasDwarf) return (this.dwarfCache = null)
     const dwarf = new Dwarf((name) => this.binary.elf.sectionData(name))
     const types = new DwarfTypes(dwarf)
-    return (this.dwarfCache = { types, functions: new DwarfFunctions(dwarf, types) })
+    return (this.dwarfCache = { types, functions: new DwarfFunctions(dwarf, types), variables: new DwarfVariables(dwarf, types) })
   }
 
   findFunction(names: readonly string[]): string | undefined {
@@ -288,6 +292,24 @@ export class Target implements TargetFacts {
     const symbol = this.binary.elf.symbols().find((s) => s.name === 'runtime.types')
     if (symbol) return { value: { typesBase: symbol.value, varintLength }, source: 'heuristic', detail: `symbol runtime.types; name format of ${v.raw}` }
     throw new UsageError(`${this.path}: runtime type names cannot be found: ${this.runtimeTypesProblem()}, and there is no runtime.types symbol`)
+  }
+
+  globalVariable(name: string, declaredType?: string): Fact<GlobalVariable> {
+    const fromDwarf = this.dwarf?.variables.lookup(name)
+    const symbol = fromDwarf ? undefined : this.binary.elf.symbols().find((s) => s.name === name && s.type === STT_OBJECT)
+    const address = fromDwarf?.address ?? symbol?.value
+    if (address === undefined) {
+      const known = [...(this.dwarf?.variables.names() ?? []), ...this.binary.elf.symbols().filter((s) => s.type === STT_OBJECT).map((s) => s.name)]
+      const why = this.isStripped ? ' (this binary has no symbol table and no DWARF, which are where package variables are named)' : ''
+      throw new UnknownNameError(`package variable${why}`, name, suggest(name, new Set(known)))
+    }
+    const where = fromDwarf ? 'DWARF' : 'the symbol table'
+    if (declaredType !== undefined) {
+      const t = this.parseType(declaredType)
+      return { value: { address, type: t.value }, source: t.source, detail: `address from ${where}, type ${declaredType} declared in the probe` }
+    }
+    if (!fromDwarf) throw new UsageError(`package variable ${name}: the binary has no DWARF for its type; declare it: global(${JSON.stringify(name)}, 'int64')`)
+    return { value: { address, type: fromDwarf.type }, source: 'dwarf', detail: 'DWARF' }
   }
 
   async lineSites(file: string, line: number): Promise<LineSite[]> {

@@ -7,7 +7,7 @@ import { typeString } from '../gotypes/types.ts'
 import { suggest } from '../util/suggest.ts'
 import { parseFormat } from './format.ts'
 import { printValue, type ValuePrinter } from './print-values.ts'
-import { dynamicTypeIs, dynamicTypeName, type TypeNameSite } from './type-name.ts'
+import { dynamicTypeIs, dynamicTypeName, loadBias, type TypeNameSite } from './type-name.ts'
 import type { FunctionFacts, LineSite, TargetFacts } from './target-facts.ts'
 import * as V from './values.ts'
 import { describeLocation, type Val } from './values.ts'
@@ -320,6 +320,13 @@ export class SiteCompiler {
         return { kind: 'str', expr: bt.string(this.fn.name) }
       }
       case 'register': return { kind: 'int', expr: bt.reg(REGISTERS[node.name]), signed: false }
+      case 'global': {
+        const g = this.scope.target.globalVariable(node.name, node.goType)
+        const bias = loadBias(this.typeNameSite(this.scope.strlen), `global(${JSON.stringify(node.name)})`)
+        const link = bt.int(g.value.address, 'uint64', { hex: true })
+        this.fact(`global ${node.name}: ${typeString(g.value.type)} at ${hex(g.value.address)}${this.scope.target.isPIE ? ' plus the load bias' : ''} (${g.detail})`)
+        return { kind: 'mem', type: g.value.type, addr: this.scope.target.isPIE ? bt.binary(bias, '+', link) : link }
+      }
       case 'closureContext': {
         if (this.kind !== 'entry') throw new UsageError('closureContext() is only available at entry')
         return { kind: 'parts', type: { kind: 'unsafe.Pointer', size: 8, align: 8 }, parts: [{ offset: 0, size: 8, expr: bt.reg('dx') }] }
@@ -335,7 +342,8 @@ export class SiteCompiler {
       : this.kind === 'return' ? fn.returnSites.map((s) => s.offset)
       : this.kind === 'line' ? [this.lineSite!.site.offset]
       : undefined
-    return { target: this.scope.target, fn, probeOffsets, strlen, temporary: (e: bt.Expr) => this.temporary(e) }
+    const exact = this.kind === 'line' ? { exactOffset: this.lineSite!.site.offset } : {}
+    return { target: this.scope.target, fn, probeOffsets, ...exact, strlen, temporary: (e: bt.Expr) => this.temporary(e) }
   }
 
   private binary(node: Extract<ExprNode, { kind: 'binary' }>): Val {
@@ -524,5 +532,6 @@ export function describe(node: ExprNode): string {
     case 'typeName': return `${describe(node.expr)}.typeName()`
     case 'hasType': return `${describe(node.expr)}.hasType(${JSON.stringify(node.name)})`
     case 'register': return `register(${JSON.stringify(node.name)})`
+    case 'global': return `global(${JSON.stringify(node.name)})`
   }
 }

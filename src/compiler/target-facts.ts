@@ -54,6 +54,12 @@ export interface FunctionFacts {
   readonly generic: boolean
 }
 
+/** A package-level variable: its link-time address and type. */
+export interface GlobalVariable {
+  readonly address: number
+  readonly type: GoType
+}
+
 /** Where a line probe attaches: the first instruction of one range of pcs compiled from a source line. */
 export interface LineSite {
   /** The source file (as the binary records it) and line. */
@@ -104,6 +110,11 @@ export interface TargetFacts {
   goidOffset(): Fact<number>
   /** Where runtime type descriptors' names are, to print an interface value's dynamic type. */
   typeNameFacts(): Fact<TypeNameFacts>
+  /**
+   * A package-level variable (`main.counts`): address from DWARF or the symbol table, type
+   * from DWARF or `declaredType` (Go type text). Stripped binaries name no variables.
+   */
+  globalVariable(name: string, declaredType?: string): Fact<GlobalVariable>
   /**
    * The probe sites of a source line, in pc order: `file` is a path or a tail of one
    * (`handler.go`, `cmd/app/handler.go`). A line without code raises a UsageError naming

@@ -27,6 +27,11 @@ export interface TypeNameSite {
   readonly fn: FunctionFacts | undefined
   /** Offsets from the function's entry of every place the probe attaches; undefined outside uprobes. */
   readonly probeOffsets: readonly number[] | undefined
+  /**
+   * The one offset the probe is known to attach at, when it is (line probes). Entry probes
+   * may fall back to the first byte, so their offset is only known to within the page.
+   */
+  readonly exactOffset?: number
   /** Most bytes of a name read. */
   readonly strlen: number
   /** Evaluate a subexpression once (the name's address is used many times). */
@@ -100,16 +105,18 @@ function nameOf(v: Val, site: TypeNameSite, what: string, path: string): { data:
 }
 
 /**
- * Descriptors hold run-time addresses; the name offset is relative to the link-time type
- * data plus the load bias. Non-PIE executables load at their link addresses. In a PIE the
- * bias is the probe's run-time IP minus its link address, rounded down to a page (the site
- * is less than a page past the function's entry, and biases are page aligned).
+ * What to add to a link-time address to get its run-time address. Non-PIE executables load
+ * at their link addresses. In a PIE the bias is the probe's run-time IP minus its link
+ * address: exact when the probe's one attach point is known, and otherwise rounded down to
+ * a page, which holds while every site is less than a page past the function's entry,
+ * biases being page aligned.
  */
-function loadBias(site: TypeNameSite, what: string): bt.Expr {
+export function loadBias(site: TypeNameSite, what: string): bt.Expr {
   if (!site.target.isPIE) return bt.int(0, 'uint64')
   const fn = site.fn
   const offsets = site.probeOffsets
   if (!fn || !offsets) throw new UsageError(`${what} in a PIE binary is only available in uprobe handlers`)
+  if (site.exactOffset !== undefined) return bt.binary(bt.reg('ip'), '-', bt.int(fn.entry + site.exactOffset, 'uint64', { hex: true }))
   if (offsets.some((o) => o >= PAGE)) {
     throw new UnsupportedError(`${what}: ${fn.name} is probed more than ${PAGE} bytes past its entry, so the PIE load bias cannot be derived there`)
   }

@@ -111,6 +111,16 @@ export const register = (name: MachineRegister): Expr<number> => {
   return new Expr({ kind: 'register', name })
 }
 
+/**
+ * A package-level variable by its full name: `global('main.counts')`, `global('net/http.DefaultClient')`.
+ * Its address comes from DWARF or the symbol table (stripped binaries have neither); its
+ * type from DWARF, or from `goType` (Go type text, e.g. `'int64'`) when there is none.
+ */
+export const global = (name: string, goType?: string): Expr => {
+  if (!name.includes('.')) throw new UsageError(`global(${JSON.stringify(name)}): give the full name, package path included (main.counts)`)
+  return new Expr(goType === undefined ? { kind: 'global', name } : { kind: 'global', name, goType })
+}
+
 export const closureContext = (): Expr => new Expr({ kind: 'closureContext' })
 
 const builtin = (name: Builtin, arg?: number): Expr<number> => new Expr(arg === undefined ? { kind: 'builtin', name } : { kind: 'builtin', name, arg })

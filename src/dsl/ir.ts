@@ -53,6 +53,8 @@ export type ExprNode =
   | { readonly kind: 'probedFunction' }
   /** Whether an interface value's dynamic type has this name. */
   | { readonly kind: 'hasType'; readonly expr: ExprNode; readonly name: string }
+  /** A package-level variable, by its full name (`main.counts`), with its type as Go text when the binary has no DWARF for it. */
+  | { readonly kind: 'global'; readonly name: string; readonly goType?: string }
   /** A general-purpose register at the probe site, as a 64-bit number (`rax`, `rsp`, `r14`...). */
   | { readonly kind: 'register'; readonly name: MachineRegister }
 

@@ -18,6 +18,7 @@ export const DW_TAG = {
   const_type: 0x26,
   enumeration_type: 0x04,
   subprogram: 0x2e,
+  variable: 0x34,
   volatile_type: 0x35,
 } as const
 

@@ -25,6 +25,8 @@ const NAMED_TYPE_TAGS: ReadonlySet<number> = new Set([
 export class NameIndex {
   /** Named type entries, first occurrence of each name. */
   readonly types = new Map<string, number>()
+  /** Package-level variables (DW_TAG_variable directly in a unit), by name: first occurrence. */
+  readonly variables = new Map<string, number>()
   /** Functions with code, by name (first occurrence). */
   readonly functionsByName = new Map<string, FunctionEntry>()
   /** Functions with code, sorted by low_pc. */
@@ -79,7 +81,7 @@ export class NameIndex {
         continue
       }
       this.dieCount++
-      const interesting = depth === 1 && (abbrev.tag === DW_TAG.subprogram || NAMED_TYPE_TAGS.has(abbrev.tag))
+      const interesting = depth === 1 && (abbrev.tag === DW_TAG.subprogram || abbrev.tag === DW_TAG.variable || NAMED_TYPE_TAGS.has(abbrev.tag))
       if (!interesting) skipAttrs(c, abbrev, unit)
       else if (abbrev.tag === DW_TAG.subprogram) {
         const fn = this.readSubprogram(c, abbrev, unit)
@@ -87,7 +89,8 @@ export class NameIndex {
         else if (fn.name !== undefined) abstractNames.set(offset, fn.name)
       } else {
         const name = this.readName(c, abbrev, unit)
-        if (name !== undefined && !this.types.has(name)) this.types.set(name, offset)
+        const names = abbrev.tag === DW_TAG.variable ? this.variables : this.types
+        if (name !== undefined && !names.has(name)) names.set(name, offset)
       }
       if (c.pos > unit.end) c.fail('entry runs past its unit', offset)
       if (abbrev.hasChildren) depth++

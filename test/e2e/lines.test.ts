@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { expect } from 'vitest'
 import traceLines from '../../probes/trace-lines.ts'
-import { buildProgram, line, printf, program, arg, type ProgramDefinition } from '../../src/index.ts'
+import { arg, buildProgram, global, line, printf, program, type ProgramDefinition } from '../../src/index.ts'
 import { describeE2E, itE2E, offsetCapableBpftrace, runBpftrace, stockBpftrace, type Bpftrace } from '../support/bpftrace.ts'
 import { FIXTURES_DIR, allBuilds, buildLabel, type FixtureBuild } from '../support/fixtures.ts'
 
@@ -89,6 +89,26 @@ describeE2E('line probes (trace-lines) on the lines fixture', () => {
       const { lines, record } = await run(argAtLine, c, {})
       const evens = record.filter((r) => / even$/.test(r)).map((r) => `even n=${r.split(' ')[1]}`)
       expect(lines.filter((l) => l.startsWith('even n='))).toEqual(evens)
+    })
+  }
+
+  /** A package variable read at a line: classify counts its calls in main.classified before the branches. */
+  const globalAtLine = program(import.meta, { name: 'global-at-line', description: 'classify\'s call count where it finds an even number' }, () => {
+    line(`main.go:${marked('even')}`).onHit(() => printf('even call=%d\n', global('main.classified')))
+  })
+  for (const c of cases.filter((x) => !x.refused && x.which === 'offset-capable')) {
+    const stripped = c.build.mode === 'stripped'
+    itE2E(`${buildLabel(c.build)}: global() at a line ${stripped ? 'is refused: a stripped binary names no variables' : 'equals the fixture\'s count'}`, async () => {
+      if (stripped) {
+        await expect(buildProgram(globalAtLine, c.build.path, { params: {}, capabilities: { midFunctionAddress: true } }))
+          .rejects.toThrow(/unknown package variable \(this binary has no symbol table and no DWARF.*\) "main.classified"/)
+        return
+      }
+      const { built, lines, record } = await run(globalAtLine, c, {})
+      expect(built.text).toMatch(/global main\.classified: int at 0x[0-9a-f]+ .*\(DWARF\)/)
+      // The nth classify call (1-based) of an even input.
+      const calls = record.filter((r) => r.startsWith('classify ')).flatMap((r, i) => (/ even$/.test(r) ? [`even call=${i + 1}`] : []))
+      expect(lines.filter((l) => l.startsWith('even call='))).toEqual(calls)
     })
   }
 })

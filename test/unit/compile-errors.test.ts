@@ -1,9 +1,11 @@
 // Wrong probes must fail at compile time with a message that names the function, the
 // expression and what is available, never with a stack trace or a program bpftrace rejects.
 import { beforeAll, describe, expect, it } from 'vitest'
-import { arg, buildProgram, goString, printf, program, result, uprobe, type ProgramDefinition } from '../../src/index.ts'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { arg, buildProgram, global, goString, line, printf, program, register, result, uprobe, type ProgramDefinition } from '../../src/index.ts'
 import { GoprobeError } from '../../src/errors.ts'
-import { buildFixture, toolchains, type FixtureBuild } from '../support/fixtures.ts'
+import { FIXTURES_DIR, buildFixture, toolchains, type FixtureBuild } from '../support/fixtures.ts'
 
 const probe = (body: () => void): ProgramDefinition => program(import.meta, { name: 'wrong', description: 'a wrong probe' }, body)
 
@@ -67,5 +69,42 @@ describe('DWARF parameter lists that lack unnamed parameters', () => {
     }
     // go1.19's DWARF omits unnamed parameters: the check must have fired there at least.
     expect(refused).toContain('go1.19.8')
+  })
+})
+
+describe('line probe errors', () => {
+  let build: FixtureBuild
+  const source = readFileSync(join(FIXTURES_DIR, 'lines', 'main.go'), 'utf8').split('\n')
+  const at = (suffix: string) => source.findIndex((l) => l.endsWith(suffix)) + 1
+  const half = at('// line:half')
+  const directive = at('//go:noinline')
+  beforeAll(async () => {
+    build = await buildFixture('lines', (await toolchains())[0]!, 'default')
+  })
+  const lineCases: { name: string; body: () => void; message: RegExp }[] = [
+    { name: 'a line without code', body: () => line(`main.go:${directive}`).onHit(() => printf('x\n')), message: new RegExp(`main\\.go:${directive} has no code in this binary .* the nearest lines with code: \\d+ `) },
+    { name: 'a line not in the given function', body: () => line(`main.go:${half}`, { function: 'main.main' }).onHit(() => printf('x\n')), message: /main\.go:\d+ has no code in main\.main; it has code in main\.classify, main\.total/ },
+    { name: 'an argument at inlined code', body: () => line(`main.go:${half}`).onHit(() => printf('%d\n', arg('n'))), message: /arg n at main\.go:\d+: this code is inlined into main\.(classify|total), whose arguments are not the inlined function's/ },
+    { name: 'a position without a line', body: () => line('main.go').onHit(() => printf('x\n')), message: /line\("main\.go"\): expected 'file\.go:LINE'/ },
+    { name: 'an unknown source file', body: () => line('mian.go:3').onHit(() => printf('x\n')), message: /unknown source file "mian\.go"; did you mean ".*\/lines\/main\.go"/ },
+    { name: 'a register bpftrace cannot read', body: () => line(`main.go:${half}`).onHit(() => printf('%d\n', register('xmm0' as 'rax'))), message: /register\("xmm0"\): not one of rax, rbx/ },
+    { name: 'a package variable without its package', body: () => line(`main.go:${half}`).onHit(() => printf('%d\n', global('classified'))), message: /global\("classified"\): give the full name/ },
+    { name: 'an unknown package variable', body: () => line(`main.go:${half}`).onHit(() => printf('%d\n', global('main.clasified'))), message: /unknown package variable "main\.clasified"; did you mean "main\.classified"/ },
+  ]
+  for (const c of lineCases) {
+    it(c.name, async () => {
+      const err = await buildProgram(probe(c.body), build.path).then(() => undefined, (e: unknown) => e)
+      expect(err).toBeInstanceOf(GoprobeError)
+      expect((err as Error).message).toMatch(c.message)
+    })
+  }
+  it('an optional line without code is dropped with a note', async () => {
+    const built = await buildProgram(probe(() => {
+      line(`main.go:${directive}`, { optional: true }).onHit(() => printf('never\n'))
+      line(`main.go:${half}`).onHit(() => printf('half\n'))
+    }), build.path)
+    expect(built.notes).toContain(`skipped optional probe of main.go:${directive}: no code for it in this binary`)
+    expect(built.text).not.toMatch(/never/)
+    expect(built.text).toMatch(/half/)
   })
 })
