@@ -328,6 +328,7 @@ export class Target implements TargetFacts {
       sites.push({
         file: r.file, line: r.line, function: fn.name, site, rangeStart: r.start, rangeEnd: r.end, inlined: r.inlined,
         afterPrologue: prologue !== undefined, spDelta: this.spDeltaAt(fn, site.vaddr),
+        ...(r.inlinedFunction ? { inlinedFunction: r.inlinedFunction } : {}),
       })
     }
     return sites

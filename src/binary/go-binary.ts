@@ -6,7 +6,7 @@ import { readBuildInfo, readGoStringBytes, type BuildInfo } from './buildinfo.ts
 import { ElfFile, SHT_SYMTAB } from './elf.ts'
 import { FunctionTable, codeSymbols } from './functions.ts'
 import { parseGoVersion, type GoVersion } from './go-version.ts'
-import { findModuledata } from './moduledata.ts'
+import { findModuledata, inlineNameReader } from './moduledata.ts'
 import { LineTable } from './line-table.ts'
 import { Pclntab, locatePclntab, parsePclntabHeader, type PclntabLocation } from './pclntab.ts'
 
@@ -97,7 +97,7 @@ export class GoBinary {
 
   /** Source positions of the code (pclntab line tables, present in stripped binaries too). */
   get lines(): LineTable {
-    return (this.linesCache ??= new LineTable(this.pclntab, this.pclntab.functions()))
+    return (this.linesCache ??= new LineTable(this.pclntab, this.pclntab.functions(), inlineNameReader(this.elf, this.pclntab)))
   }
 
   get abi(): AbiVerdict {

@@ -19,7 +19,12 @@ export interface LineRange {
   readonly function: PclntabFunction
   /** Inlined code: `function` is the caller, the line belongs to a function inlined into it. */
   readonly inlined: boolean
+  /** The inlined function, when the binary's inline tree can be read (Go 1.18+). */
+  readonly inlinedFunction?: string
 }
+
+/** Reads the name of entry `index` of the inline tree at `tree` (an offset from moduledata.gofunc). */
+export type InlineNameReader = (tree: number, index: number) => string | undefined
 
 /** The code of one source line: its ranges, and a probe site at the first instruction of each. */
 export interface LineCode {
@@ -36,6 +41,7 @@ export class LineTable {
   constructor(
     private readonly pclntab: Pclntab,
     private readonly functions: readonly PclntabFunction[],
+    private readonly inlineName?: InlineNameReader,
   ) {}
 
   /** The function's code as line ranges in pc order; adjacent pcs of one line (and one inlined call) are one range. */
@@ -61,7 +67,8 @@ export class LineTable {
         last = { range: merged, inlineIndex }
         continue
       }
-      const range: LineRange = { start: seg.start, end: seg.end, file, line, function: fn, inlined: inlineIndex >= 0 }
+      const inlinedFunction = inlineIndex >= 0 && t.inlineTree !== undefined ? this.inlineName?.(t.inlineTree, inlineIndex) : undefined
+      const range: LineRange = { start: seg.start, end: seg.end, file, line, function: fn, inlined: inlineIndex >= 0, ...(inlinedFunction ? { inlinedFunction } : {}) }
       out.push(range)
       last = { range, inlineIndex }
     }

@@ -155,3 +155,34 @@ function slice(elf: ElfFile, at: number, size: number): { vaddr: number; count: 
   }
   return { vaddr, count }
 }
+
+/**
+ * Inline trees (Go 1.18+) live in go:func.*, at offsets from moduledata.gofunc, which
+ * sits 24 bytes after `types` (types, etypes, rodata, gofunc). An entry names the inlined
+ * function by its offset in the function name table: at +4 of 16-byte entries from 1.20,
+ * at +12 of 20-byte entries in 1.18-1.19. Undefined when moduledata cannot be read, so
+ * line tables still work, only without the inlined functions' names.
+ */
+export function inlineNameReader(elf: ElfFile, pcln: Pclntab): ((tree: number, index: number) => string | undefined) | undefined {
+  const format = pcln.header.format
+  if (format !== 'go1.18' && format !== 'go1.20') return undefined
+  const md = findModuledata(elf, pcln)
+  if (!md) return undefined
+  let gofunc: number
+  try {
+    gofunc = elf.readPointer(md.vaddr + TYPE_LAYOUTS[format][0]!.types + 24)
+  } catch (e) {
+    if (e instanceof BinaryFormatError) return undefined
+    throw e
+  }
+  const [size, nameAt] = format === 'go1.20' ? [16, 4] : [20, 12]
+  return (tree, index) => {
+    try {
+      const entry = elf.readVaddr(gofunc + tree + index * size, size)
+      return pcln.functionName(new DataView(entry.buffer, entry.byteOffset, size).getInt32(nameAt, true))
+    } catch (e) {
+      if (e instanceof BinaryFormatError) return undefined
+      throw e
+    }
+  }
+}

@@ -202,10 +202,19 @@ export interface PositionTables {
   /** Index of the function's compilation unit in the CU table (Go 1.16+), which maps its file numbers to names. */
   readonly cuOffset: number
   readonly inlineIndex: number
+  /**
+   * Offset of the function's inline tree from moduledata.gofunc (FUNCDATA_InlTree), Go
+   * 1.18+; undefined when the function inlines nothing or the format keeps absolute pointers.
+   */
+  readonly inlineTree: number | undefined
 }
 
 /** PCDATA_InlTreeIndex (runtime/symtab.go): which inlined call, if any, a pc belongs to. */
 const PCDATA_INL_TREE_INDEX = 2
+/** FUNCDATA_InlTree: the inlined calls of a function, indexed by PCDATA_InlTreeIndex. */
+const FUNCDATA_INL_TREE = 3
+/** Offset of `nfuncdata` in a _func record of the formats whose funcdata are gofunc offsets (1.18+). */
+const NFUNCDATA_OFFSET: Partial<Record<PclntabFormat, number>> = { 'go1.18': 39, 'go1.20': 43 }
 
 /** Offsets in a _func record of the fields the position tables need, per format (runtime2.go `_func`). */
 const POSITION_FIELDS: Record<PclntabFormat, { pcfile: number; pcln: number; npcdata: number; cuOffset?: number; pcdata: number }> = {
@@ -313,7 +322,12 @@ export class Pclntab {
     const layout = POSITION_FIELDS[this.header.format]
     const table = (raw: number): number => (raw === 0 ? 0 : this.header.pctabOffset + raw)
     const npcdata = this.r.u32(at + layout.npcdata)
+    // The funcdata offsets follow the pcdata offsets; ~0 marks a missing one.
+    const nfuncdataAt = NFUNCDATA_OFFSET[this.header.format]
+    const treeSlot = at + layout.pcdata + 4 * npcdata + 4 * FUNCDATA_INL_TREE
+    const tree = nfuncdataAt !== undefined && this.r.u8(at + nfuncdataAt) > FUNCDATA_INL_TREE ? this.r.u32(treeSlot) : undefined
     return {
+      inlineTree: tree === 0xffffffff ? undefined : tree,
       entry,
       pcfile: table(this.r.u32(at + layout.pcfile)),
       pcln: table(this.r.u32(at + layout.pcln)),
@@ -348,6 +362,11 @@ export class Pclntab {
   }
 
   private readonly fileNames = new Map<number, string>()
+
+  /** A function name by its offset in the function name table (inline trees refer to names so). */
+  functionName(nameOffset: number): string {
+    return this.name(this.header.funcnameOffset + nameOffset)
+  }
 
   private funcBase(index: number): number {
     return (this.header.format === 'go1.2' ? 0 : this.header.functabOffset) + this.functab.funcOffset(index)

@@ -49,9 +49,10 @@ export async function compileLine(
     const attach = chooseAttach(target, ls.site, caps)
     if ('problem' in attach) throw new UnsupportedError(`${spec}: cannot probe its code in ${ls.function} at +${hex(ls.site.offset)}: ${attach.problem}`)
     const where = `${ls.function}+${hex(ls.site.offset)}`
-    placed.push(`${where}${ls.inlined ? ' (inlined)' : ''}`)
+    const inlined = ls.inlined ? ` (inlined${ls.inlinedFunction ? ` ${ls.inlinedFunction}` : ''})` : ''
+    placed.push(`${where}${inlined}`)
     const comments = [
-      `${base(ls.file)}:${ls.line} in ${ls.function}${ls.inlined ? ' (inlined code)' : ''}: range ${hex(ls.rangeStart)}-${hex(ls.rangeEnd)}, ` +
+      `${base(ls.file)}:${ls.line} in ${ls.function}${inlined}: range ${hex(ls.rangeStart)}-${hex(ls.rangeEnd)}, ` +
         `probed at ${attach.how}${ls.afterPrologue ? ', after the stack check (the range starts at the entry, which runs again when the stack grows)' : ''} (pclntab line table)`,
       ...site.facts,
     ]

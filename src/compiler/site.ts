@@ -446,7 +446,7 @@ export class SiteCompiler {
     const ls = this.lineSite!
     const where = `${ls.file.slice(ls.file.lastIndexOf('/') + 1)}:${ls.line}`
     if (ls.inlined) {
-      throw new UsageError(`${label} at ${where}: this code is inlined into ${ls.function}, whose arguments are not the inlined function's; probe a copy of the line that is not inlined (goprobe lines shows them) or use line(..., { function })`)
+      throw new UsageError(`${label} at ${where}: this code${ls.inlinedFunction ? ` of ${ls.inlinedFunction}` : ''} is inlined into ${ls.function}, whose arguments are not the inlined function's; probe a copy of the line that is not inlined (goprobe lines shows them) or use line(..., { function })`)
     }
     const shifted = (loc: ValueLocation): ValueLocation => (loc.kind === 'stack' ? { kind: 'stack', offset: loc.offset + ls.spDelta } : loc)
     const fromDwarf = this.scope.target.inputLocationAt(ls.function, v, ls.site.vaddr)

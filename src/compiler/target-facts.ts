@@ -72,6 +72,8 @@ export interface LineSite {
   readonly rangeStart: number
   readonly rangeEnd: number
   readonly inlined: boolean
+  /** The inlined function, when the binary names it (Go 1.18+ inline trees). */
+  readonly inlinedFunction?: string
   /** The range begins at the function's entry: the site was moved past the stack check, or a stack growth would count twice. */
   readonly afterPrologue: boolean
   /** Bytes SP is below the entry SP at the site (the pclntab's pcsp), so entry-SP offsets still reach the argument area. */

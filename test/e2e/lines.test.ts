@@ -66,7 +66,7 @@ describeE2E('line probes (trace-lines) on the lines fixture', () => {
       const halfAt = (fn: string) => lines.filter((l) => l === `main.go:${marked('half')} goroutine 1 in ${fn}`).length
       expect(halfAt('main.classify')).toBe(counted('three'))
       expect(halfAt('main.total')).toBe(INPUTS.length)
-      expect(built.notes.some((n) => n.includes(`main.go:${marked('half')}: 2 probe(s)`) && (n.match(/\(inlined\)/g) ?? []).length === 2), built.notes.join('\n')).toBe(true)
+      expect(built.notes.some((n) => n.includes(`main.go:${marked('half')}: 2 probe(s)`) && (n.match(/\(inlined main\.half\)/g) ?? []).length === 2), built.notes.join('\n')).toBe(true)
     })
   }
 

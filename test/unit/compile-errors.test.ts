@@ -84,7 +84,7 @@ describe('line probe errors', () => {
   const lineCases: { name: string; body: () => void; message: RegExp }[] = [
     { name: 'a line without code', body: () => line(`main.go:${directive}`).onHit(() => printf('x\n')), message: new RegExp(`main\\.go:${directive} has no code in this binary .* the nearest lines with code: \\d+ `) },
     { name: 'a line not in the given function', body: () => line(`main.go:${half}`, { function: 'main.main' }).onHit(() => printf('x\n')), message: /main\.go:\d+ has no code in main\.main; it has code in main\.classify, main\.total/ },
-    { name: 'an argument at inlined code', body: () => line(`main.go:${half}`).onHit(() => printf('%d\n', arg('n'))), message: /arg n at main\.go:\d+: this code is inlined into main\.(classify|total), whose arguments are not the inlined function's/ },
+    { name: 'an argument at inlined code', body: () => line(`main.go:${half}`).onHit(() => printf('%d\n', arg('n'))), message: /arg n at main\.go:\d+: this code of main\.half is inlined into main\.(classify|total), whose arguments are not the inlined function's/ },
     { name: 'a position without a line', body: () => line('main.go').onHit(() => printf('x\n')), message: /line\("main\.go"\): expected 'file\.go:LINE'/ },
     { name: 'an unknown source file', body: () => line('mian.go:3').onHit(() => printf('x\n')), message: /unknown source file "mian\.go"; did you mean ".*\/lines\/main\.go"/ },
     { name: 'a register bpftrace cannot read', body: () => line(`main.go:${half}`).onHit(() => printf('%d\n', register('xmm0' as 'rax'))), message: /register\("xmm0"\): not one of rax, rbx/ },

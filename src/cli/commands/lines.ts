@@ -24,10 +24,13 @@ interface RangeRow {
   offset: number
   line: number
   inlined: boolean
+  /** The function inlined there, when the inline tree names it (Go 1.18+). */
+  inlinedFunction: string | null
 }
 
 const row = (r: LineRange): RangeRow => ({
   function: r.function.name, start: hex(r.start), end: hex(r.end), offset: r.start - r.function.entry, line: r.line, inlined: r.inlined,
+  inlinedFunction: r.inlinedFunction ?? null,
 })
 
 /** Lines with code, compressed into runs: `12-14, 16, 20-22`. */
@@ -68,7 +71,8 @@ export async function linesCommand(path: string, spec: string, json: boolean): P
         'a line probe attaches at the first instruction of each\n',
       )
       process.stdout.write(`${table([['FUNCTION', 'START', 'END', 'OFFSET', 'BYTES', ''], ...rows.map((r) => [
-        r.function, r.start, r.end, `+${hex(r.offset)}`, String(Number(r.end) - Number(r.start)), r.inlined ? 'inlined' : '',
+        r.function, r.start, r.end, `+${hex(r.offset)}`, String(Number(r.end) - Number(r.start)),
+        r.inlined ? `inlined${r.inlinedFunction ? ` ${r.inlinedFunction}` : ''}` : '',
       ])])}\n`)
       return 0
     }
