@@ -2,14 +2,14 @@
 // line, the goroutine and the function its code is in (optionally the stack), and count
 // the hits per line, printed at exit. `goprobe lines <binary> <file.go>` lists the lines
 // that have code and where.
-import { goroutineId, line, map, printf, probedFunction, program, ustack, v, type LineOptions } from '../src/index.ts'
+import { goroutineId, line, map, printf, probedFunction, program, UsageError, ustack, v, type LineOptions } from '../src/index.ts'
 import { flag, oneOrMore } from '../stdlib/params.ts'
 
 /** `line=main.go:42`, or `line=42` with `file=main.go`. */
 function positions(file: string | undefined, lines: readonly string[]): string[] {
   return lines.map((l) => {
     if (/^\d+$/.test(l)) {
-      if (file === undefined) throw new Error(`line=${l} needs file=... (or write line=FILE.go:${l})`)
+      if (file === undefined) throw new UsageError(`line=${l} needs file=... (or write line=FILE.go:${l})`)
       return `${file}:${l}`
     }
     return l

@@ -29,7 +29,7 @@ export function probeUsage(def: ProgramDefinition, invocation: string): string {
     `usage: ${invocation} <binary> ${keys.map((k) => `[${k}=...]`).join(' ')} [options]`,
     '',
     ...(keys.length ? ['parameters (repeat a key to give several values):', ...keys.map((k) => parameterLine(k, schema?.entries?.[k]))] : ['parameters: none']),
-    ...(def.meta.examples?.length ? ['', 'examples:', ...def.meta.examples.map((e) => `  ${invocation} ${e}`)] : []),
+    ...(def.meta.examples?.length ? ['', 'examples:', ...def.meta.examples.map((e) => `  ${invocation} ./binary ${e}`)] : []),
     '',
     'options:',
     '  -o, --output FILE          write the program to FILE instead of stdout',
