@@ -135,6 +135,13 @@ export class Cursor {
     return latin1OrUtf8(this.data.subarray(start, end))
   }
 
+  /** Skips a NUL-terminated string without decoding it (the name index skips most of them). */
+  skipCstring(): void {
+    const end = this.data.indexOf(0, this.pos)
+    if (end < 0) this.fail('unterminated string', this.pos)
+    this.pos = end + 1
+  }
+
   bytes(n: number): Uint8Array {
     if (n < 0 || !Number.isSafeInteger(n)) this.fail(`bad length ${n}`)
     const at = this.need(n)

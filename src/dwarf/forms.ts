@@ -77,7 +77,7 @@ export function skipForm(c: Cursor, form: number, unit: UnitHeader): void {
     case DW_FORM.sdata: case DW_FORM.udata: case DW_FORM.ref_udata: case DW_FORM.strx: case DW_FORM.addrx:
     case DW_FORM.loclistx: case DW_FORM.rnglistx: case DW_FORM.GNU_addr_index: case DW_FORM.GNU_str_index:
       c.skipLeb(); return
-    case DW_FORM.string: c.cstring(); return
+    case DW_FORM.string: c.skipCstring(); return
     case DW_FORM.block1: c.skip(c.u8()); return
     case DW_FORM.block2: c.skip(c.u16()); return
     case DW_FORM.block4: c.skip(c.u32()); return
