@@ -1,0 +1,3 @@
+module goprobe.bench/load
+
+go 1.19
