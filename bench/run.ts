@@ -75,7 +75,7 @@ if (wants('cost')) {
     const addedUs = (v: number | undefined, b: number | undefined) => (v === undefined || b === undefined ? '' : (1e6 / v - 1e6 / b).toFixed(1))
     out(formatTable([['variant', 'calls/s', 'calls/cpu-s', 'added us/call (cpu)', 'of which BPF ns'], ...Object.entries(c.variants).map(([name, v]) => [
       name,
-      v.failed ? 'failed' : v.callsPerSecond!.toFixed(0),
+      v.failed ? (v.failed.startsWith('missing') ? 'missing' : 'failed') : v.callsPerSecond!.toFixed(0),
       v.failed ? '' : v.callsPerCpuSecond!.toFixed(0),
       name === VARIANTS.untraced ? '' : addedUs(v.callsPerCpuSecond, base?.callsPerCpuSecond),
       v.bpfNsPerCall === undefined ? '' : v.bpfNsPerCall.toFixed(0),
