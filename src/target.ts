@@ -1,7 +1,7 @@
 import { resolve } from 'node:path'
 import { assignRegisterABI, dictionaryPlacement } from './abi/register-abi.ts'
 import { assignStackABI } from './abi/stack-abi.ts'
-import type { AssignedValue, FrameAssignment, ValueLocation } from './abi/location.ts'
+import type { AssignedValue, FrameAssignment } from './abi/location.ts'
 import { hex } from './binary/bytes.ts'
 import { atLeast } from './binary/go-version.ts'
 import { GoBinary } from './binary/go-binary.ts'
@@ -9,6 +9,8 @@ import type { GoFunction } from './binary/functions.ts'
 import { RuntimeTypes } from './binary/runtime-types.ts'
 import type { Fact, FunctionFacts, GlobalVariable, LineSite, ProbeSite, TargetFacts, TypeNameFacts } from './compiler/target-facts.ts'
 import { disassemble } from './disasm/capstone.ts'
+import { ControlFlow } from './disasm/control-flow.ts'
+import { lineEntries } from './disasm/line-entries.ts'
 import { analyzeFunction, type CodeFacts } from './disasm/function-code.ts'
 import { Dwarf } from './dwarf/dwarf.ts'
 import { DwarfFunctions, type DwarfFunction } from './dwarf/go-functions.ts'
@@ -19,10 +21,11 @@ import { parseSignature, parseType } from './gotypes/parse.ts'
 import { versionTableFor, type VersionTable } from './gotypes/tables/version-table.ts'
 import type { FactSource, GoType, Signature } from './gotypes/types.ts'
 import { suggest } from './util/suggest.ts'
+import { crossCheckLocations } from './abi/dwarf-cross-check.ts'
+import { innerLocation, type InnerLocation } from './abi/line-location.ts'
 
 /** ELF symbol type of data objects (package variables). */
 const STT_OBJECT = 1
-import { crossCheckLocations, toValueLocation } from './abi/dwarf-cross-check.ts'
 
 /**
  * Everything goprobe knows about one binary, computed lazily and once, each fact with
@@ -306,6 +309,10 @@ export class Target implements TargetFacts {
     const where = fromDwarf ? 'DWARF' : 'the symbol table'
     if (declaredType !== undefined) {
       const t = this.parseType(declaredType)
+      // A type of the wrong size would read neighbouring memory or half the variable.
+      if (symbol && symbol.size > 0 && symbol.size !== t.value.size) {
+        throw new UsageError(`package variable ${name} is ${symbol.size} bytes (symbol table), but the declared type ${declaredType} is ${t.value.size}`)
+      }
       return { value: { address, type: t.value }, source: t.source, detail: `address from ${where}, type ${declaredType} declared in the probe` }
     }
     if (!fromDwarf) throw new UsageError(`package variable ${name}: the binary has no DWARF for its type; declare it: global(${JSON.stringify(name)}, 'int64')`)
@@ -316,22 +323,34 @@ export class Target implements TargetFacts {
     const lines = this.binary.lines
     const code = lines.lineCode(lines.resolveFile(file), line)
     const sites: LineSite[] = []
-    for (const r of code.ranges) {
-      const fn = this.binary.functions.containing(r.start)
-      if (!fn || fn.pclntabIndex !== r.function.index) throw new BinaryFormatError(`${r.file}:${r.line} at ${hex(r.start)} is not inside ${r.function.name} as the function table has it`)
-      let offset = r.start - fn.entry
-      // A range that starts at the entry covers the stack check: probed there, a call that
-      // grows the stack would count twice (morestack restarts the function).
-      const prologue = offset === 0 ? (await this.code(fn)).postPrologueOffset : undefined
-      if (prologue !== undefined) offset = prologue
-      const site = this.site(fn, offset)
-      sites.push({
-        file: r.file, line: r.line, function: fn.name, site, rangeStart: r.start, rangeEnd: r.end, inlined: r.inlined,
-        afterPrologue: prologue !== undefined, spDelta: this.spDeltaAt(fn, site.vaddr),
-        ...(r.inlinedFunction ? { inlinedFunction: r.inlinedFunction } : {}),
-      })
+    for (const pcFn of [...new Set(code.ranges.map((r) => r.function))]) {
+      const fn = this.binary.functions.containing(pcFn.entry)
+      if (!fn || fn.pclntabIndex !== pcFn.index) throw new BinaryFormatError(`${pcFn.name} at ${hex(pcFn.entry)} is not in the function table`)
+      const flow = await this.controlFlow(fn)
+      const entries = lineEntries(flow, lines.rangesOf(pcFn), (r) => r.file === code.file && r.line === code.line)
+      for (const { address, range } of entries) {
+        let offset = address - fn.entry
+        // At the entry, the line's code includes the stack check: probed there, a call that
+        // grows the stack would count twice (morestack restarts the function).
+        const prologue = offset === 0 ? (await this.code(fn)).postPrologueOffset : undefined
+        if (prologue !== undefined) offset = prologue
+        const site = this.site(fn, offset)
+        sites.push({
+          file: range.file, line: range.line, function: fn.name, site, rangeStart: range.start, rangeEnd: range.end, inlined: range.inlined,
+          afterPrologue: prologue !== undefined, spDelta: this.spDeltaAt(fn, site.vaddr),
+          ...(range.inlinedFunction ? { inlinedFunction: range.inlinedFunction } : {}),
+        })
+      }
     }
-    return sites
+    return sites.sort((a, b) => a.site.vaddr - b.site.vaddr)
+  }
+
+  /** A function's instructions and the edges between them, for finding where runs of a line begin. */
+  private async controlFlow(fn: GoFunction): Promise<ControlFlow> {
+    const bytes = this.binary.elf.readVaddr(fn.entry, fn.end - fn.entry)
+    const { instructions, complete } = await disassemble(bytes, fn.entry)
+    if (!complete) throw new UnsupportedError(`${fn.name}: its code does not disassemble completely, so where runs of its lines begin is unknown`)
+    return new ControlFlow(instructions)
   }
 
   /** The pcsp value at `pc`: how far SP is below the entry SP. */
@@ -342,18 +361,17 @@ export class Target implements TargetFacts {
     return run.value
   }
 
-  inputLocationAt(name: string, value: AssignedValue, pc: number): ValueLocation | undefined {
+  inputLocationAt(name: string, value: AssignedValue, pc: number): InnerLocation | { problem: string } | undefined {
     if (value.name === undefined) return undefined
     const param = this.dwarfFunction(this.function(name))?.params.find((p) => !p.isResult && p.name === value.name)
     let loc
     try {
       loc = param?.locationAt(pc)
     } catch (e) {
-      // An expression goprobe cannot evaluate (DW_OP_stack_value, ...) says nothing usable.
-      if (e instanceof GoprobeError) return undefined
+      if (e instanceof GoprobeError) return { problem: `DWARF's location expression is one goprobe cannot evaluate (${e.message})` }
       throw e
     }
-    return loc && loc.pieces.length ? toValueLocation(value, loc) : undefined
+    return loc && loc.pieces.length ? innerLocation(value.type, loc) : undefined
   }
 
   /**

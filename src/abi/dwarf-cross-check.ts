@@ -65,11 +65,8 @@ export function crossCheckLocations(dwarfFn: DwarfFunction | undefined, frame: F
   return { confirmed, disagreements, dwarfContradictions }
 }
 
-/**
- * DWARF pieces map, in order, onto the value's scalar leaves (padding gets no piece).
- * Undefined for shapes that are not whole registers or one CFA-based stack slot.
- */
-export function toValueLocation(v: AssignedValue, loc: Location): ValueLocation | undefined {
+/** DWARF pieces map, in order, onto the value's scalar leaves (padding gets no piece). */
+function toValueLocation(v: AssignedValue, loc: Location): ValueLocation | undefined {
   const [first] = loc.pieces
   if (loc.pieces.length === 1 && first && first.size === undefined) {
     if (first.loc.kind === 'cfa') return { kind: 'stack', offset: first.loc.offset + 8 }

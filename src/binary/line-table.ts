@@ -9,6 +9,11 @@ import type { Pclntab, PclntabFunction, PcValueRun } from './pclntab.ts'
  * an inlined function is found inside each caller it was inlined into.
  */
 
+/** A source line without code in this binary (blank, a comment, a declaration, or removed by the compiler). */
+export class NoCodeError extends UsageError {
+  override name = 'NoCodeError'
+}
+
 /** A run of instructions [start, end) compiled from one source line. */
 export interface LineRange {
   readonly start: number
@@ -19,6 +24,8 @@ export interface LineRange {
   readonly function: PclntabFunction
   /** Inlined code: `function` is the caller, the line belongs to a function inlined into it. */
   readonly inlined: boolean
+  /** Which inlined call of `function` this is (PCDATA_InlTreeIndex), -1 for its own code: one run of the line is within one. */
+  readonly inlineIndex: number
   /** The inlined function, when the binary's inline tree can be read (Go 1.18+). */
   readonly inlinedFunction?: string
 }
@@ -26,7 +33,7 @@ export interface LineRange {
 /** Reads the name of entry `index` of the inline tree at `tree` (an offset from moduledata.gofunc). */
 export type InlineNameReader = (tree: number, index: number) => string | undefined
 
-/** The code of one source line: its ranges, and a probe site at the first instruction of each. */
+/** The code of one source line: its ranges in pc order. */
 export interface LineCode {
   readonly file: string
   readonly line: number
@@ -53,7 +60,7 @@ export class LineTable {
     const lines = this.pclntab.pcValues(t.pcln, t.entry)
     const inline = t.inlineIndex ? this.pclntab.pcValues(t.inlineIndex, t.entry) : [{ start: t.entry, end: fn.end, value: -1 }]
     const out: LineRange[] = []
-    let last: { range: LineRange; inlineIndex: number } | undefined
+    let last: LineRange | undefined
     for (const seg of intersect([files, lines, inline], t.entry, fn.end)) {
       const [fileno, line, inlineIndex] = seg.values as [number, number, number]
       const file = this.pclntab.fileName(t.cuOffset, fileno)
@@ -61,16 +68,15 @@ export class LineTable {
         last = undefined
         continue
       }
-      if (last && last.range.end === seg.start && last.range.file === file && last.range.line === line && last.inlineIndex === inlineIndex) {
-        const merged = { ...last.range, end: seg.end }
-        out[out.length - 1] = merged
-        last = { range: merged, inlineIndex }
+      if (last && last.end === seg.start && last.file === file && last.line === line && last.inlineIndex === inlineIndex) {
+        last = { ...last, end: seg.end }
+        out[out.length - 1] = last
         continue
       }
       const inlinedFunction = inlineIndex >= 0 && t.inlineTree !== undefined ? this.inlineName?.(t.inlineTree, inlineIndex) : undefined
-      const range: LineRange = { start: seg.start, end: seg.end, file, line, function: fn, inlined: inlineIndex >= 0, ...(inlinedFunction ? { inlinedFunction } : {}) }
+      const range: LineRange = { start: seg.start, end: seg.end, file, line, function: fn, inlined: inlineIndex >= 0, inlineIndex, ...(inlinedFunction ? { inlinedFunction } : {}) }
       out.push(range)
-      last = { range, inlineIndex }
+      last = range
     }
     this.decoded.set(fn.index, out)
     return out
@@ -122,7 +128,7 @@ export class LineTable {
     const below = lines.filter((l) => l < line).at(-1)
     const above = lines.find((l) => l > line)
     const near = [below, above].filter((l): l is number => l !== undefined).map((l) => `${l} (${describeFunctions(inFile.filter((r) => r.line === l))})`)
-    throw new UsageError(
+    throw new NoCodeError(
       `${file}:${line} has no code in this binary (a blank line, a comment, a declaration, or code the compiler removed)` +
       (near.length ? `; the nearest lines with code: ${near.join(', ')}` : ''),
     )

@@ -1,6 +1,7 @@
 import { BinaryFormatError } from '../errors.ts'
 import { ElfFile, PF_W, PF_X, PT_LOAD } from './elf.ts'
 import { hex } from './bytes.ts'
+import type { InlineNameReader } from './line-table.ts'
 import type { Pclntab } from './pclntab.ts'
 
 /**
@@ -163,7 +164,7 @@ function slice(elf: ElfFile, at: number, size: number): { vaddr: number; count: 
  * at +12 of 20-byte entries in 1.18-1.19. Undefined when moduledata cannot be read, so
  * line tables still work, only without the inlined functions' names.
  */
-export function inlineNameReader(elf: ElfFile, pcln: Pclntab): ((tree: number, index: number) => string | undefined) | undefined {
+export function inlineNameReader(elf: ElfFile, pcln: Pclntab): InlineNameReader | undefined {
   const format = pcln.header.format
   if (format !== 'go1.18' && format !== 'go1.20') return undefined
   const md = findModuledata(elf, pcln)

@@ -69,7 +69,8 @@ export function parsePclntabHeader(data: Uint8Array, fileOffset: number): Pclnta
   if (format === 'go1.2') {
     // The file table's offset is the word after the functab's closing entry.
     const filetabAt = 16 + word(0) * 16 + 8
-    const filetabOffset = filetabAt + 4 <= data.length ? r.u32(filetabAt) : 0
+    if (filetabAt + 4 > data.length) throw new BinaryFormatError('pclntab ends before its file table offset', fileOffset + filetabAt)
+    const filetabOffset = r.u32(filetabAt)
     header = { format, minLC, nfunc: word(0), textStart: 0, funcnameOffset: 0, pctabOffset: 0, functabOffset: 16, filetabOffset, cutabOffset: 0 }
     headerSize = 16
   } else if (format === 'go1.16') {
@@ -240,6 +241,8 @@ export class Pclntab {
   private readonly r: Reader
   private readonly functab: FunctabView
   private decoded?: readonly PclntabFunction[]
+  /** File names by table offset: many functions share each. */
+  private readonly fileNames = new Map<number, string>()
 
   constructor(
     readonly location: PclntabLocation,
@@ -317,7 +320,7 @@ export class Pclntab {
    */
   positionTables(index: number): PositionTables {
     const entry = this.entry(index)
-    this.funcRecord(index, entry)
+    this.funcRecord(index, entry) // checks that the record is this function's
     const at = this.funcBase(index)
     const layout = POSITION_FIELDS[this.header.format]
     const table = (raw: number): number => (raw === 0 ? 0 : this.header.pctabOffset + raw)
@@ -351,17 +354,17 @@ export class Pclntab {
       if (fileno <= 0 || fileno >= this.r.u32(h.filetabOffset)) return undefined
       nameAt = this.r.u32(h.filetabOffset + 4 * fileno)
     } else {
-      const offset = this.r.u32(h.cutabOffset + 4 * (cuOffset + fileno))
+      if (fileno < 0) return undefined
+      const slot = h.cutabOffset + 4 * (cuOffset + fileno)
+      if (slot + 4 > h.filetabOffset) throw new BinaryFormatError(`pclntab file number ${fileno} of compilation unit ${cuOffset} is outside the unit table`)
+      const offset = this.r.u32(slot)
       if (offset === 0xffffffff) return undefined
       nameAt = h.filetabOffset + offset
     }
-    const key = nameAt
-    let name = this.fileNames.get(key)
-    if (name === undefined) this.fileNames.set(key, (name = this.r.cstring(nameAt)))
+    let name = this.fileNames.get(nameAt)
+    if (name === undefined) this.fileNames.set(nameAt, (name = this.r.cstring(nameAt)))
     return name
   }
-
-  private readonly fileNames = new Map<number, string>()
 
   /** A function name by its offset in the function name table (inline trees refer to names so). */
   functionName(nameOffset: number): string {

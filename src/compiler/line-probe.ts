@@ -1,7 +1,8 @@
 import * as bt from '../bpftrace/ast.ts'
 import { hex } from '../binary/bytes.ts'
 import type { LineNode } from '../dsl/ir.ts'
-import { GoprobeError, UnsupportedError, UsageError } from '../errors.ts'
+import { NoCodeError } from '../binary/line-table.ts'
+import { UnknownNameError, UnsupportedError, UsageError } from '../errors.ts'
 import { chooseAttach, type AttachCapabilities } from './attach.ts'
 import { SiteCompiler, type ProgramScope } from './site.ts'
 import type { LineSite } from './target-facts.ts'
@@ -15,10 +16,10 @@ export interface CompiledLine {
 const base = (file: string): string => file.slice(file.lastIndexOf('/') + 1)
 
 /**
- * A line probe: the same statements at the first instruction of every range of code the
- * line compiled to (inlined copies included), one bpftrace probe per site because values
- * such as stack slots are addressed differently at each. Undefined when an optional
- * probe's line has no code here.
+ * A line probe: the same statements wherever a run of the line's code begins (inlined
+ * copies included; see lineEntries), one bpftrace probe per site because values such as
+ * stack slots are addressed differently at each. Undefined when an optional probe's line
+ * has no code here.
  */
 export async function compileLine(
   p: LineNode, scope: ProgramScope, caps: AttachCapabilities, predicate: bt.Expr | undefined, prelude: readonly bt.Stmt[],
@@ -29,7 +30,9 @@ export async function compileLine(
   try {
     sites = await target.lineSites(p.file, p.line)
   } catch (e) {
-    if (p.optional && e instanceof GoprobeError) return undefined
+    // Only the absence of the file or line makes an optional probe go away; an ambiguous
+    // file name or an unreadable binary is still an error.
+    if (p.optional && (e instanceof NoCodeError || e instanceof UnknownNameError)) return undefined
     throw e
   }
   if (p.function !== undefined) {
@@ -61,6 +64,6 @@ export async function compileLine(
     out.unsafe ||= attach.unsafe
     out.notes.push(...site.warnings)
   }
-  out.notes.unshift(`${spec}: ${sites.length} probe(s), at the first instruction of each range of its code: ${placed.join(', ')}`)
+  out.notes.unshift(`${spec}: ${sites.length} probe(s), where runs of its code begin: ${placed.join(', ')}`)
   return out
 }

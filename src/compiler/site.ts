@@ -1,4 +1,4 @@
-import type { AssignedValue, ValueLocation } from '../abi/location.ts'
+import type { AssignedValue } from '../abi/location.ts'
 import { hex } from '../binary/bytes.ts'
 import * as bt from '../bpftrace/ast.ts'
 import type { ExprNode, MachineRegister, ParamRef, StmtNode } from '../dsl/ir.ts'
@@ -448,21 +448,23 @@ export class SiteCompiler {
     if (ls.inlined) {
       throw new UsageError(`${label} at ${where}: this code${ls.inlinedFunction ? ` of ${ls.inlinedFunction}` : ''} is inlined into ${ls.function}, whose arguments are not the inlined function's; probe a copy of the line that is not inlined (goprobe lines shows them) or use line(..., { function })`)
     }
-    const shifted = (loc: ValueLocation): ValueLocation => (loc.kind === 'stack' ? { kind: 'stack', offset: loc.offset + ls.spDelta } : loc)
     const fromDwarf = this.scope.target.inputLocationAt(ls.function, v, ls.site.vaddr)
-    if (fromDwarf) {
-      this.fact(`${label}: ${typeString(v.type)} in ${describeLocation(fromDwarf)} at ${hex(ls.site.vaddr)} (DWARF location list; entry-SP offsets shifted by the frame's ${ls.spDelta} bytes)`)
-      return V.valueAt(v.type, shifted(fromDwarf))
+    if (fromDwarf && !('problem' in fromDwarf)) {
+      const shown = fromDwarf.kind === 'stack' ? `stack ${fromDwarf.offset}(entry SP), at SP+${fromDwarf.offset + ls.spDelta} here` : fromDwarf.pieces.map((p) => p.reg).join(', ')
+      this.fact(`${label}: ${typeString(v.type)} in ${shown} at ${hex(ls.site.vaddr)} (DWARF location list)`)
+      if (fromDwarf.kind === 'stack') return { kind: 'mem', type: v.type, addr: V.add(bt.reg('sp'), fromDwarf.offset + ls.spDelta) }
+      return { kind: 'parts', type: v.type, parts: fromDwarf.pieces.map((p) => ({ offset: p.offset, size: p.size, expr: bt.reg(REGISTERS[p.reg]) })) }
     }
-    const slot: ValueLocation | undefined = v.location.kind === 'stack' ? v.location : v.spillOffset === undefined ? undefined : { kind: 'stack', offset: v.spillOffset }
-    if (!slot) throw new UnsupportedError(`${label} at ${where}: no DWARF location at this pc and no stack slot to read it from`)
+    const slot = v.location.kind === 'stack' ? v.location.offset : v.spillOffset
+    const dwarfSays = fromDwarf ? `${fromDwarf.problem}` : 'no DWARF location here'
+    if (slot === undefined) throw new UnsupportedError(`${label} at ${where}: ${dwarfSays}, and it has no stack slot to read it from`)
     const why = v.location.kind === 'stack'
       ? 'its argument slot, which the function may have assigned since entry'
       : 'its register-ABI spill slot, which the function may never have written'
-    const warning = `${ls.function} ${label} at ${where}: no DWARF location here, so it is read from ${why}: the value is not guaranteed`
+    const warning = `${ls.function} ${label} at ${where}: ${dwarfSays}, so it is read from ${why}: the value is not guaranteed`
     if (!this.warnings.includes(warning)) this.warnings.push(warning)
-    this.fact(`${label}: ${typeString(v.type)} at ${describeLocation(slot)} of the entry SP, read at SP+${ls.spDelta} (NOT GUARANTEED: ${why})`)
-    return V.valueAt(v.type, shifted(slot))
+    this.fact(`${label}: ${typeString(v.type)} at stack ${slot}(entry SP), read at SP+${slot + ls.spDelta} (NOT GUARANTEED: ${dwarfSays}; ${why})`)
+    return { kind: 'mem', type: v.type, addr: V.add(bt.reg('sp'), slot + ls.spDelta) }
   }
 
   private fact(text: string): void {

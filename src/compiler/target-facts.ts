@@ -1,4 +1,5 @@
-import type { AssignedValue, FrameAssignment, ValueLocation } from '../abi/location.ts'
+import type { InnerLocation } from '../abi/line-location.ts'
+import type { AssignedValue, FrameAssignment } from '../abi/location.ts'
 import type { FactSource, GoType, Signature } from '../gotypes/types.ts'
 import type { StackCheck } from '../disasm/function-code.ts'
 
@@ -124,10 +125,11 @@ export interface TargetFacts {
    */
   lineSites(file: string, line: number): Promise<LineSite[]>
   /**
-   * Where DWARF's location lists put a named input of `fn` at `pc`, as an entry-SP based
-   * location; undefined when DWARF says nothing there (or the binary has none).
+   * Where DWARF's location lists put a named input of `fn` at `pc` (stack offsets from the
+   * entry SP), or why a probe cannot read it there; undefined when DWARF says nothing there
+   * (or the binary has none).
    */
-  inputLocationAt(fn: string, value: AssignedValue, pc: number): ValueLocation | undefined
+  inputLocationAt(fn: string, value: AssignedValue, pc: number): InnerLocation | { problem: string } | undefined
   /** Does this file offset fall inside a symbol's address range? (bpftrace would then read it as an address.) */
   fileOffsetHitsSymbol(fileOffset: number): boolean
 }

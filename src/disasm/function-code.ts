@@ -96,6 +96,7 @@ function trackSpArithmetic(mnemonic: string, dest: string, src: string, spMinus:
   else if (dest !== '' && mnemonic !== 'cmp' && mnemonic !== 'test' && !mnemonic.startsWith('j')) spMinus.delete(dest)
 }
 
-function directTarget(insn: Instruction): number | undefined {
+/** The target of a direct jump or call (`jmp 0x4a1710`); undefined for indirect ones (`jmp rax`). */
+export function directTarget(insn: Instruction): number | undefined {
   return /^0x[0-9a-f]+$/.test(insn.operands) ? Number.parseInt(insn.operands.slice(2), 16) : undefined
 }

@@ -109,7 +109,7 @@ export class LineProbe {
   private readonly body: StmtNode[] = []
   constructor(readonly file: string, readonly line: number, private readonly options: LineOptions) {}
 
-  /** Statements run each time the code of the line starts (at the first instruction of each of its ranges). */
+  /** Statements run each time the line runs: once per run of its code (a loop header once to start and once per iteration). */
   onHit(fn: (ctx: LineContext) => void): this {
     this.body.push(...collect(() => fn(entryContext)))
     return this
@@ -125,12 +125,12 @@ export class LineProbe {
 
 /**
  * Probe a source line: `line('handler.go:42')`, the file as a path or a tail of one. The
- * probe attaches at the first instruction of each range of code the line compiled to,
- * inlined copies included; `goprobe lines <binary> handler.go:42` shows them.
+ * probe attaches wherever a run of the line's code begins, inlined copies included;
+ * `goprobe lines <binary> handler.go:42` shows where.
  */
 export function line(spec: string, options: LineOptions = {}): LineProbe {
-  const m = /^(.+?\.go):(\d+)$/.exec(spec)
-  if (!m || Number(m[2]) <= 0) throw new UsageError(`line(${JSON.stringify(spec)}): expected 'file.go:LINE' with a line number from 1`)
+  const m = /^(.+?\.(?:go|s)):(\d+)$/.exec(spec)
+  if (!m || Number(m[2]) <= 0) throw new UsageError(`line(${JSON.stringify(spec)}): expected 'file.go:LINE' (or an assembly 'file.s:LINE') with a line number from 1`)
   const list = pendingUprobes[pendingUprobes.length - 1]
   if (!list) throw new UsageError('line can only be used inside a program body')
   if (insideHandler()) throw new UsageError('line cannot be defined inside a handler')

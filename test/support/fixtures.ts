@@ -7,9 +7,9 @@
  * A build is written to a temporary directory and renamed into place, so a
  * half-written binary is never mistaken for a cached one.
  */
-import { execFile } from 'node:child_process'
+import { execFile, execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, readdirSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync } from 'node:fs'
 import { mkdir, mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { dirname, join, relative } from 'node:path'
@@ -211,6 +211,26 @@ export function buildLabel(b: FixtureBuild): string {
 }
 
 const ESBUILD_VERSION = '0.8.57'
+
+/**
+ * esbuild 0.7.0 for linux-x64 from npm, built with go1.15: the only real binary here with
+ * the Go 1.2–1.15 pclntab (magic 0xfffffffb) and the pre-1.16 moduledata layout.
+ * Undefined, with a loud warning naming what cannot run, when it cannot be had.
+ */
+export function esbuildGo115Binary(needed: string): string | undefined {
+  const dir = join(cacheDir(), 'esbuild-0.7.0')
+  const path = join(dir, 'package', 'bin', 'esbuild')
+  if (existsSync(path)) return path
+  try {
+    mkdirSync(dir, { recursive: true })
+    const tarball = execFileSync('npm', ['pack', 'esbuild-linux-64@0.7.0', '--silent'], { cwd: dir, encoding: 'utf8', timeout: 300_000 }).trim().split('\n').pop()!
+    execFileSync('tar', ['-xzf', join(dir, tarball), '-C', dir, 'package/bin/esbuild'])
+    return path
+  } catch (e) {
+    console.warn(`ESBUILD 0.7.0 (go1.15) NOT AVAILABLE, ${needed} cannot run: ${errorText(e)}`)
+    return undefined
+  }
+}
 
 let esbuildPath: Promise<string | undefined> | undefined
 

@@ -7,11 +7,13 @@
  * `goprobe lines` is checked through the CLI, including its message for a line without code.
  */
 import { execFile } from 'node:child_process'
+import { mkdirSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { GoBinary } from '../../src/binary/go-binary.ts'
 import type { LineRange } from '../../src/binary/line-table.ts'
-import { REPO_ROOT, buildFixture, goTool, toolchains } from '../support/fixtures.ts'
+import { REPO_ROOT, buildFixture, cacheDir, esbuildBinary, esbuildGo115Binary, goTool, toolchains } from '../support/fixtures.ts'
 
 const exec = promisify(execFile)
 const goprobe = (...args: string[]) => exec('node', [`${REPO_ROOT}/bin/goprobe.js`, ...args]).catch((e: { stdout: string; stderr: string; code: number }) => e)
@@ -108,4 +110,48 @@ describe('goprobe lines: file names', () => {
     const whole = await goprobe('lines', build.path, 'lines/main.go')
     expect(whole.stdout).toMatch(/main\.classify\s+0x[0-9a-f]+\s+\d/)
   })
+})
+
+/**
+ * The older pclntab formats against Go's own debug/gosym (test/oracles/gosym): no toolchain
+ * here builds them, so released esbuild binaries stand in: 0.7.0 (go1.15, the Go 1.2-1.15
+ * format with a global file table) and 0.8.57 (go1.16, compilation-unit file tables). Every
+ * pc of every function must have the file and line gosym gives it.
+ */
+describe('line tables of older formats against debug/gosym', async () => {
+  const binaries: [string, string | undefined][] = [
+    ['esbuild 0.7.0 (go1.15)', esbuildGo115Binary('the Go 1.2-1.15 line table test')],
+    ['esbuild 0.8.57 (go1.16)', await esbuildBinary()],
+  ]
+  const oracle = join(cacheDir(), 'oracles', 'gosym')
+  mkdirSync(dirname(oracle), { recursive: true })
+  await exec('go', ['build', '-o', oracle, '.'], { cwd: join(REPO_ROOT, 'test', 'oracles', 'gosym'), env: { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '' } })
+  for (const [label, path] of binaries) {
+    it(`${label}: every function's runs of lines equal gosym's`, async () => {
+      expect(path, `${label} is needed for this test (see the warning above)`).toBeDefined()
+      const { stdout } = await exec(oracle, [path!], { maxBuffer: 512 << 20 })
+      const expected = new Map<string, string[]>()
+      for (const l of stdout.split('\n').filter(Boolean)) {
+        const [fn, start, end, file, line] = l.split('\t')
+        expected.set(fn!, [...(expected.get(fn!) ?? []), `${start}-${end} ${file}:${line}`])
+      }
+      expect(expected.size).toBeGreaterThan(4000)
+      const binary = GoBinary.open(path!)
+      const mismatched: string[] = []
+      for (const fn of binary.pclntab.functions()) {
+        // gosym knows no inlining: adjacent ranges of one line from different inlined calls are one run to it.
+        const runs: { start: number; end: number; at: string }[] = []
+        for (const r of binary.lines.rangesOf(fn)) {
+          const at = `${r.file}:${r.line}`
+          const last = runs.at(-1)
+          if (last && last.end === r.start && last.at === at) last.end = r.end
+          else runs.push({ start: r.start, end: r.end, at })
+        }
+        const got = runs.map((r) => `${r.start.toString(16)}-${r.end.toString(16)} ${r.at}`)
+        if (JSON.stringify(got) !== JSON.stringify(expected.get(fn.name) ?? [])) mismatched.push(fn.name)
+      }
+      binary.close()
+      expect(mismatched).toEqual([])
+    })
+  }
 })

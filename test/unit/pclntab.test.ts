@@ -13,7 +13,7 @@ import { NotGoBinaryError, UnknownNameError } from '../../src/errors.ts'
 import { GoBinary } from '../../src/binary/go-binary.ts'
 import type { GoFunction } from '../../src/binary/functions.ts'
 import { findModuledata, findModuledataByScan } from '../../src/binary/moduledata.ts'
-import { allBuilds, buildLabel, cacheDir, esbuildBinary, type FixtureBuild } from '../support/fixtures.ts'
+import { allBuilds, buildLabel, esbuildBinary, esbuildGo115Binary, type FixtureBuild } from '../support/fixtures.ts'
 import { goToolNm, objdumpInstructions, type NmSymbol } from '../support/oracles.ts'
 
 const builds = [...(await allBuilds('basic')), ...(await allBuilds('stackgrow'))]
@@ -264,27 +264,9 @@ describe('esbuild 0.8.57 (go1.16, stripped, stack ABI)', async () => {
   })
 })
 
-/**
- * esbuild 0.7.0 from npm, built with go1.15: the only real binary here with the Go
- * 1.2–1.15 pclntab (magic 0xfffffffb) and the pre-1.16 moduledata layout.
- */
-async function esbuildGo115(): Promise<string | undefined> {
-  const dir = join(cacheDir(), 'esbuild-0.7.0')
-  const path = join(dir, 'package', 'bin', 'esbuild')
-  if (existsSync(path)) return path
-  try {
-    execFileSync('mkdir', ['-p', dir])
-    const tarball = execFileSync('npm', ['pack', 'esbuild-linux-64@0.7.0', '--silent'], { cwd: dir, encoding: 'utf8', timeout: 300_000 }).trim().split('\n').pop()!
-    execFileSync('tar', ['-xzf', join(dir, tarball), '-C', dir, 'package/bin/esbuild'])
-    return path
-  } catch (e) {
-    console.warn(`ESBUILD 0.7.0 (go1.15) NOT AVAILABLE, the Go 1.2-1.15 layout test cannot run: ${(e as Error).message}`)
-    return undefined
-  }
-}
 
 describe('esbuild 0.7.0 (go1.15, stripped): the Go 1.2–1.15 layouts', async () => {
-  const path = await esbuildGo115()
+  const path = esbuildGo115Binary('the Go 1.2-1.15 layout test')
   if (!path) {
     it.skip('skipped: esbuild 0.7.0 not available (see warning above)', () => {})
     return

@@ -10,7 +10,7 @@
  * - corrupted descriptors give the reader's own errors, never a crash or a hang.
  */
 import { execFile, execFileSync } from 'node:child_process'
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -24,7 +24,7 @@ import { structType } from '../../src/gotypes/layout.ts'
 import type { GoType, StructType } from '../../src/gotypes/types.ts'
 import { VersionTable } from '../../src/gotypes/tables/version-table.ts'
 import { Target } from '../../src/target.ts'
-import { FIXTURES, REPO_ROOT, allBuilds, buildFixture, buildLabel, cacheDir, esbuildBinary, toolchains } from '../support/fixtures.ts'
+import { FIXTURES, REPO_ROOT, allBuilds, buildFixture, buildLabel, cacheDir, esbuildBinary, esbuildGo115Binary, toolchains } from '../support/fixtures.ts'
 import { layoutView } from './layout-compare.ts'
 
 const execFileAsync = promisify(execFile)
@@ -161,21 +161,6 @@ describe.each((await allBuilds('basic', ['stripped'])).map((b) => [buildLabel(b)
   })
 })
 
-/** esbuild 0.7.0 (go1.15) from npm, cached the way the pclntab test caches it. */
-function esbuildGo115(): string | undefined {
-  const dir = join(cacheDir(), 'esbuild-0.7.0')
-  const path = join(dir, 'package', 'bin', 'esbuild')
-  if (existsSync(path)) return path
-  try {
-    mkdirSync(dir, { recursive: true })
-    const tarball = execFileSync('npm', ['pack', 'esbuild-linux-64@0.7.0', '--silent'], { cwd: dir, encoding: 'utf8', timeout: 300_000 }).trim().split('\n').pop()!
-    execFileSync('tar', ['-xzf', join(dir, tarball), '-C', dir, 'package/bin/esbuild'])
-    return path
-  } catch (e) {
-    console.warn(`ESBUILD 0.7.0 (go1.15) NOT AVAILABLE, its runtime types cannot be read: ${(e as Error).message}`)
-    return undefined
-  }
-}
 
 /** Re-lays out a struct from its fields with the layout engine; undefined for other kinds. */
 function relaidOut(t: GoType): StructType | undefined {
@@ -183,7 +168,7 @@ function relaidOut(t: GoType): StructType | undefined {
 }
 
 const releases = [
-  { label: 'esbuild 0.7.0 (go1.15)', path: esbuildGo115(), version: 'go1.15' },
+  { label: 'esbuild 0.7.0 (go1.15)', path: esbuildGo115Binary('its runtime types test'), version: 'go1.15' },
   { label: 'esbuild 0.8.57 (go1.16)', path: await esbuildBinary(), version: 'go1.16' },
 ]
 

@@ -48,8 +48,8 @@ function lineRuns(lines: readonly number[]): string {
 
 /**
  * `goprobe lines <binary> <file>[:line]`: which functions and pcs a source file or line
- * compiles to, from the pclntab's line tables (stripped binaries have them too). A line
- * probe attaches at the first instruction of each range it lists.
+ * compiles to, from the pclntab's line tables (stripped binaries have them too), and
+ * where a line probe attaches: the places runs of the line begin (see lineEntries).
  */
 export async function linesCommand(path: string, spec: string, json: boolean): Promise<number> {
   const { file: spelling, line } = parseLineSpec(spec)
@@ -60,18 +60,22 @@ export async function linesCommand(path: string, spec: string, json: boolean): P
     if (line !== undefined) {
       const code = lines.lineCode(file, line)
       const rows = code.ranges.map(row)
+      const sites = await target.lineSites(file, line)
+      const probes = sites.map((s) => ({ function: s.function, address: hex(s.site.vaddr), offset: s.site.offset, inlinedFunction: s.inlinedFunction ?? null }))
       if (json) {
-        writeJson({ file, line, ranges: rows })
+        writeJson({ file, line, ranges: rows, probes })
         return 0
       }
       const fns = new Set(rows.map((r) => r.function)).size
       const inlined = rows.filter((r) => r.inlined).length
       process.stdout.write(
         `${file}:${line}: ${rows.length} range(s) in ${fns} function(s)${inlined ? `, ${inlined} of them inlined code` : ''}; ` +
-        'a line probe attaches at the first instruction of each\n',
+        `runs of the line begin at ${probes.length} place(s), where a line probe attaches: ${probes.map((p) => `${p.function}+${hex(p.offset)}`).join(', ')}\n`,
       )
-      process.stdout.write(`${table([['FUNCTION', 'START', 'END', 'OFFSET', 'BYTES', ''], ...rows.map((r) => [
+      const probeIn = (r: RangeRow) => sites.find((s) => s.function === r.function && hex(s.rangeStart) === r.start)
+      process.stdout.write(`${table([['FUNCTION', 'START', 'END', 'OFFSET', 'BYTES', 'PROBE', ''], ...rows.map((r) => [
         r.function, r.start, r.end, `+${hex(r.offset)}`, String(Number(r.end) - Number(r.start)),
+        probeIn(r) ? hex(probeIn(r)!.site.vaddr) : '-',
         r.inlined ? `inlined${r.inlinedFunction ? ` ${r.inlinedFunction}` : ''}` : '',
       ])])}\n`)
       return 0

@@ -1,0 +1,3 @@
+module goprobe.test/oracles/gosym
+
+go 1.19
