@@ -288,7 +288,10 @@ function inflateBounded(stream: Uint8Array, size: number, sec: Section): Uint8Ar
   if (!Number.isSafeInteger(size) || size > MAX_SECTION_BYTES) throw new BinaryFormatError(`section ${sec.name} claims an implausible size ${size}`, sec.offset)
   let out: Buffer
   try {
-    out = inflateSync(stream, { maxOutputLength: Math.max(size, 1) })
+    // One output chunk of the announced size (+1 so zlib sees room left and stops there): with the
+    // default 16 KB chunks, a 60 MB .debug_info is assembled from thousands of pieces and then
+    // copied, costing time and twice its size at the peak.
+    out = inflateSync(stream, { maxOutputLength: Math.max(size, 1), chunkSize: Math.max(size + 1, 64) })
   } catch (e) {
     throw new BinaryFormatError(`section ${sec.name}: corrupted zlib data (${(e as Error).message})`, sec.offset)
   }

@@ -108,18 +108,15 @@ function mergeWithSymbols(pclntab: readonly PclntabFunction[], symbols: readonly
     if (list) list.push(s)
     else atAddress.set(s.value, [s])
   }
-  const symbolByName = new Map(symbols.map((s) => [s.name, s]))
+  // Only consulted to explain a disagreement, which is rare: built on first need.
+  let symbolByName: Map<string, ElfSymbol> | undefined
   const out: GoFunction[] = []
   const used = new Set<number>()
   for (const f of pclntab) {
-    const here = atAddress.get(f.entry) ?? []
-    // The linker's name for this code: the same name, its ABI0 mangling, or the one sized symbol there
-    // (the pclntab writes generic instantiations as `[...]` where the symtab has `[5]`, and `·` for `.`).
-    const primary =
-      here.find((s) => s.name === f.name) ??
-      here.find((s) => s.name === f.name + ABI0_SUFFIX) ??
-      (here.filter((s) => s.size > 0).length === 1 ? here.find((s) => s.size > 0) : undefined)
+    const here = atAddress.get(f.entry) ?? NO_SYMBOLS
+    const primary = linkerSymbol(f.name, here)
     if (!primary) {
+      symbolByName ??= new Map(symbols.map((s) => [s.name, s]))
       const elsewhere = symbolByName.get(f.name)
       if (elsewhere) warnings.push(`pclntab puts ${f.name} at ${hex(f.entry)}, the symbol table at ${hex(elsewhere.value)}`)
       out.push(pclntabFunction(f, f.name, 'pclntab', here.map((s) => s.name)))
@@ -131,11 +128,7 @@ function mergeWithSymbols(pclntab: readonly PclntabFunction[], symbols: readonly
     if (primary.size > 0 && f.endSource === 'pcsp' && symEnd !== f.end) {
       warnings.push(`${primary.name}: symbol size ends at ${hex(symEnd)}, pclntab's SP table at ${hex(f.end)}`)
     }
-    const aliases = [f.name, ...here.map((s) => s.name)].filter((n, i, all) => n !== primary.name && all.indexOf(n) === i)
-    out.push({
-      ...pclntabFunction(f, primary.name, 'symtab', aliases),
-      ...(primary.size > 0 ? { end: symEnd, endSource: 'symtab' as const } : {}),
-    })
+    out.push(pclntabFunction(f, primary.name, 'symtab', otherNames(f.name, here, primary.name), primary.size > 0 ? symEnd : undefined))
   }
   // Code the pclntab does not describe: C functions linked in by cgo, and linker markers.
   for (const [address, list] of atAddress) {
@@ -144,6 +137,42 @@ function mergeWithSymbols(pclntab: readonly PclntabFunction[], symbols: readonly
     if (!first) continue
     out.push({ name: first.name, aliases: rest.map((s) => s.name), entry: address, end: address + first.size, endSource: 'symtab', nameSource: 'symtab' })
   }
+  return out
+}
+
+const NO_SYMBOLS: readonly ElfSymbol[] = []
+
+/*
+ * The two helpers below run once per function of the binary (60,000 in a large one);
+ * they are loops rather than find/filter/spread chains because the temporary arrays
+ * those built made the garbage collector a good part of the table's cost.
+ */
+
+/**
+ * The linker's name for this code among the symbols at its entry: the same name, its
+ * ABI0 mangling, or the one sized symbol there (the pclntab writes generic
+ * instantiations as `[...]` where the symtab has `[5]`, and `·` for `.`).
+ */
+function linkerSymbol(name: string, here: readonly ElfSymbol[]): ElfSymbol | undefined {
+  let abi0: ElfSymbol | undefined
+  let sized: ElfSymbol | undefined
+  let sizedCount = 0
+  for (const s of here) {
+    if (s.name === name) return s
+    if (!abi0 && s.name.length === name.length + ABI0_SUFFIX.length && s.name.startsWith(name) && s.name.endsWith(ABI0_SUFFIX)) abi0 = s
+    if (s.size > 0) {
+      sizedCount++
+      sized ??= s
+    }
+  }
+  return abi0 ?? (sizedCount === 1 ? sized : undefined)
+}
+
+/** The pclntab name and the symbols' names, each once, in that order, without the primary name. */
+function otherNames(pclntabName: string, here: readonly ElfSymbol[], primary: string): string[] {
+  const out: string[] = []
+  if (pclntabName !== primary) out.push(pclntabName)
+  for (const s of here) if (s.name !== primary && !out.includes(s.name)) out.push(s.name)
   return out
 }
 
@@ -181,6 +210,9 @@ function abi0Twins(pclntab: readonly PclntabFunction[]): Set<PclntabFunction> {
   return twins
 }
 
-function pclntabFunction(f: PclntabFunction, name: string, nameSource: GoFunction['nameSource'], aliases: string[]): GoFunction {
-  return { name, pclntabName: f.name, aliases, entry: f.entry, end: f.end, endSource: f.endSource, nameSource, pclntabIndex: f.index }
+/** `symtabEnd`: the end the symbol's size gives, which wins over the pclntab's. */
+function pclntabFunction(f: PclntabFunction, name: string, nameSource: GoFunction['nameSource'], aliases: string[], symtabEnd?: number): GoFunction {
+  const end = symtabEnd ?? f.end
+  const endSource = symtabEnd === undefined ? f.endSource : 'symtab'
+  return { name, pclntabName: f.name, aliases, entry: f.entry, end, endSource, nameSource, pclntabIndex: f.index }
 }

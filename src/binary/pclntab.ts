@@ -1,5 +1,5 @@
 import { BinaryFormatError } from '../errors.ts'
-import { Reader, hex } from './bytes.ts'
+import { Reader, hex, latin1OrUtf8 } from './bytes.ts'
 import { ElfFile, PF_X, PT_LOAD, type Segment } from './elf.ts'
 
 /**
@@ -394,16 +394,11 @@ export class Pclntab {
 
   private name(at: number): string {
     const bytes = this.r.bytes
-    let end = at
-    let ascii = true
     if (at < 0 || at >= bytes.length) throw new BinaryFormatError(`pclntab function name offset ${at} out of range`)
-    while (end < bytes.length && bytes[end] !== 0) {
-      if (bytes[end]! >= 0x80) ascii = false
-      end++
-    }
-    if (end === bytes.length) throw new BinaryFormatError(`pclntab function name at ${at} is unterminated`)
-    // Most names are short ASCII; spreading a long run would overflow the call stack.
-    return ascii && end - at <= 1024 ? String.fromCharCode(...bytes.subarray(at, end)) : this.r.cstring(at)
+    const end = bytes.indexOf(0, at)
+    if (end < 0) throw new BinaryFormatError(`pclntab function name at ${at} is unterminated`)
+    // One decoder call per name: spreading the bytes into String.fromCharCode was three times slower.
+    return latin1OrUtf8(bytes.subarray(at, end))
   }
 
   /** Last pc covered by the pc-value table at `offset`, or undefined when there is none. */

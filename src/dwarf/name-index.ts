@@ -3,6 +3,7 @@ import { DW_AT, DW_FORM, DW_TAG } from './constants.ts'
 import { Cursor } from './cursor.ts'
 import type { DieDecoder, Unit } from './die.ts'
 import { readForm, skipForm } from './forms.ts'
+import { AttributeSkipper } from './skip-plan.ts'
 
 /** A function with code: where its DIE is and which addresses it covers. */
 export interface FunctionEntry {
@@ -33,6 +34,7 @@ export class NameIndex {
   readonly functionsByPc: FunctionEntry[] = []
   /** How many entries the pass walked. */
   dieCount = 0
+  private readonly skipper = new AttributeSkipper()
 
   constructor(private readonly decoder: DieDecoder) {
     const abstractNames = new Map<number, string>()
@@ -82,7 +84,7 @@ export class NameIndex {
       }
       this.dieCount++
       const interesting = depth === 1 && (abbrev.tag === DW_TAG.subprogram || abbrev.tag === DW_TAG.variable || NAMED_TYPE_TAGS.has(abbrev.tag))
-      if (!interesting) skipAttrs(c, abbrev, unit)
+      if (!interesting) this.skipper.skip(c, abbrev, unit)
       else if (abbrev.tag === DW_TAG.subprogram) {
         const fn = this.readSubprogram(c, abbrev, unit)
         if (fn.lowPc !== undefined) concrete.push({ offset, name: fn.name, origin: fn.origin, lowPc: fn.lowPc, highPc: fn.highPc ?? fn.lowPc })
@@ -154,8 +156,4 @@ export function highPcOf(lowPc: number, form: number, value: number, addressAt: 
       return addressAt(value)
     default: return lowPc + value
   }
-}
-
-function skipAttrs(c: Cursor, abbrev: Abbrev, unit: Unit): void {
-  for (const spec of abbrev.attrs) skipForm(c, spec.form, unit)
 }
