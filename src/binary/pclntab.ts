@@ -404,6 +404,23 @@ export class Pclntab {
   /** Last pc covered by the pc-value table at `offset`, or undefined when there is none. */
   private pcValueEnd(offset: number, entry: number): number | undefined {
     if (offset === 0) return undefined
+    // Run for every function when the table is built, so it reads the bytes itself instead of
+    // going through walkPcValue's callback and tuples. Anything unusual (a varint longer than
+    // packedUvarint takes, the end of the table) is redone by walkPcValue, to fail as it does.
+    const bytes = this.r.bytes
+    let at = offset
+    let pc = entry
+    for (let first = true; ; first = false) {
+      const value = packedUvarint(bytes, at)
+      if (value < 0) break
+      at += value % 8
+      if (value < 8 && !first) return pc
+      const delta = packedUvarint(bytes, at)
+      if (delta < 0) break
+      at += delta % 8
+      pc += Math.floor(delta / 8) * this.header.minLC
+      if (at >= bytes.length) break
+    }
     let last = entry
     this.walkPcValue(offset, entry, (_start, end) => (last = end))
     return last
@@ -431,4 +448,20 @@ export class Pclntab {
       if (at >= this.r.length) throw new BinaryFormatError(`pclntab pc-value table at ${offset} runs past the table`)
     }
   }
+}
+
+/**
+ * The uvarint at `at` packed as value * 8 + its byte length, or -1 when it runs past
+ * the bytes or is longer than 7 bytes (values of up to 49 bits, always safe integers).
+ */
+function packedUvarint(bytes: Uint8Array, at: number): number {
+  let value = 0
+  let mul = 1
+  for (let i = 0; i < 7 && at + i < bytes.length; i++) {
+    const b = bytes[at + i]!
+    value += (b & 0x7f) * mul
+    if ((b & 0x80) === 0) return value * 8 + i + 1
+    mul *= 128
+  }
+  return -1
 }
