@@ -56,7 +56,7 @@ export async function compileLine(
     placed.push(`${where}${inlined}`)
     const comments = [
       `${base(ls.file)}:${ls.line} in ${ls.function}${inlined}: range ${hex(ls.rangeStart)}-${hex(ls.rangeEnd)}, ` +
-        `probed at ${attach.how}${ls.afterPrologue ? ', after the stack check (the range starts at the entry, which runs again when the stack grows)' : ''} (pclntab line table)`,
+        `probed at ${attach.how}${ls.afterPrologue ? ', after the stack check (the range starts at the entry, which runs again when the stack grows)' : ''} (pclntab line table and the function's control flow)`,
       ...site.facts,
     ]
     if (site.usesGoroutine()) comments.push(site.goroutineNote())

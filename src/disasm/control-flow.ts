@@ -19,11 +19,6 @@ export class ControlFlow {
     })
   }
 
-  /** Index of the instruction at `address`, if one starts there. */
-  at(address: number): number | undefined {
-    return this.index.get(address)
-  }
-
   /** Indices of the instructions control may reach next from instruction `i`. */
   successors(i: number): number[] {
     const insn = this.instructions[i]!
@@ -39,17 +34,6 @@ export class ControlFlow {
       return t === undefined ? next : [...next, t]
     }
     return next
-  }
-
-  /**
-   * The one instruction control always goes to after `i`, when there is exactly one
-   * (straight-line code, calls, direct unconditional jumps); undefined at branches and exits.
-   */
-  straightSuccessor(i: number): number | undefined {
-    const m = this.instructions[i]!.mnemonic
-    if (m !== 'jmp' && m.startsWith('j')) return undefined
-    const s = this.successors(i)
-    return s.length === 1 ? s[0] : undefined
   }
 
   predecessors(i: number): readonly number[] {
