@@ -8,14 +8,17 @@ import { wordsOf, type Val } from './values.ts'
  * Values a function's return handlers read "as they were at entry". Each is evaluated
  * at the entry probe, split into words, and stored in maps keyed by the activation
  * (goroutine id, stack depth); the return probe rebuilds the value from those maps and
- * deletes them. A liveness map marks activations whose entry was seen, so a return
- * without a recorded entry (tracing started mid-call) is skipped instead of reading zeros.
+ * deletes them. A return without a recorded entry (tracing started mid-call) is skipped
+ * instead of reading zeros: the map of a captured value that is never zero (`nsecs()`)
+ * tells whether the entry was seen, else a liveness map marks the activations that were.
  */
 export class Captures {
   private readonly nodes: ExprNode[] = []
   private readonly keys: string[] = []
   private readonly shapes = new Map<number, Shape>()
   private readonly maps: string[] = []
+  /** The map whose non-zero value proves the entry was seen, when a capture gives one. */
+  private witness: string | undefined
 
   constructor(private readonly prefix: string, handlers: readonly HandlerNode[]) {
     for (const h of handlers) if (h.site === 'return') for (const s of h.body) collectStmt(s, (n) => this.add(n))
@@ -31,7 +34,8 @@ export class Captures {
 
   /** Every internal map used, to clear at the end. */
   internalMaps(): string[] {
-    return this.any ? [this.liveMap, ...this.maps] : []
+    if (!this.any) return []
+    return this.witness ? [...this.maps] : [this.liveMap, ...this.maps]
   }
 
   private add(node: ExprNode): void {
@@ -60,7 +64,11 @@ export class Captures {
         out.push(bt.assignMap(bt.map(name, ...key), w.expr))
       })
     })
-    out.push(bt.assignMap(bt.map(this.liveMap, ...key), bt.int(1, 'uint64')))
+    // nsecs() is time since boot, never zero: its map already says whether the entry was seen,
+    // which saves a map update per call and a lookup per return.
+    const never0 = this.nodes.findIndex((n) => n.kind === 'builtin' && n.name === 'nsecs')
+    this.witness = never0 >= 0 ? `${this.prefix}_v${never0}_0` : undefined
+    if (!this.witness) out.push(bt.assignMap(bt.map(this.liveMap, ...key), bt.int(1, 'uint64')))
     return out
   }
 
@@ -83,7 +91,7 @@ export class Captures {
     if (!this.any) return body
     const key = ret.activationKey()
     return [
-      bt.ifStmt(bt.map(this.liveMap, ...key), body),
+      bt.ifStmt(bt.map(this.witness ?? this.liveMap, ...key), body),
       ...this.internalMaps().map((m) => bt.del(bt.map(m, ...key))),
     ]
   }

@@ -50,6 +50,8 @@ export class SiteCompiler {
   /** Variables of `local()`s, declared first (they may be assigned inside an `if`) with the type they are assigned. */
   private readonly localDecls: bt.VarDecl[] = []
   private goroutineVars = false
+  /** The stack depth is only computed where an activation key needs it. */
+  private depthUsed = false
 
   constructor(
     readonly scope: ProgramScope,
@@ -75,7 +77,7 @@ export class SiteCompiler {
       bt.varDecl('__g', g),
       bt.varDecl('__goid', bt.deref('uint64', V.add(bt.variable('__g'), goid.value))),
       // g.stack.hi - SP is the same at entry and at every RET of one activation, and survives stack copying.
-      bt.varDecl('__depth', bt.binary(bt.deref('uint64', V.add(bt.variable('__g'), 8)), '-', bt.reg('sp'))),
+      ...(this.depthUsed ? [bt.varDecl('__depth', bt.binary(bt.deref('uint64', V.add(bt.variable('__g'), 8)), '-', bt.reg('sp')))] : []),
       ...temps,
     ]
   }
@@ -83,6 +85,7 @@ export class SiteCompiler {
   /** The (goroutine id, stack depth) key of the current activation. */
   activationKey(): bt.Expr[] {
     this.requireGoroutine('the goroutine id')
+    this.depthUsed = true
     return [bt.variable('__goid'), bt.variable('__depth')]
   }
 
