@@ -7,7 +7,7 @@
  * `goprobe lines` is checked through the CLI, including its message for a line without code.
  */
 import { execFile } from 'node:child_process'
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
@@ -66,7 +66,7 @@ describe.each((await toolchains()).map((tc) => [tc.id, tc] as const))('line tabl
     const build = await buildFixture('lines', tc, 'default')
     const stripped = await buildFixture('lines', tc, 'stripped')
     const rows = await objdumpLines(tc, build.path, '^main\\.')
-    const half = (await import('node:fs')).readFileSync(`${build.sourceDir}/main.go`, 'utf8').split('\n').findIndex((l) => l.endsWith('// line:half')) + 1
+    const half = readFileSync(`${build.sourceDir}/main.go`, 'utf8').split('\n').findIndex((l) => l.endsWith('// line:half')) + 1
     const listed = async (path: string) => {
       const r = await goprobe('lines', path, `main.go:${half}`, '--json')
       return JSON.parse(r.stdout) as { ranges: { function: string; start: string; inlined: boolean; inlinedFunction: string | null }[] }
@@ -87,7 +87,7 @@ describe.each((await toolchains()).map((tc) => [tc.id, tc] as const))('line tabl
   it('a line without code names the nearest lines that have code', async () => {
     const build = await buildFixture('lines', tc, 'default')
     const rows = (await objdumpLines(tc, build.path, '^main\\.')).filter((r) => r.file === 'main.go')
-    const source = (await import('node:fs')).readFileSync(`${build.sourceDir}/main.go`, 'utf8').split('\n')
+    const source = readFileSync(`${build.sourceDir}/main.go`, 'utf8').split('\n')
     const directive = source.findIndex((l) => l === '//go:noinline') + 1
     const withCode = [...new Set(rows.map((r) => r.line))].sort((a, b) => a - b)
     expect(withCode).not.toContain(directive)
