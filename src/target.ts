@@ -169,7 +169,7 @@ export class Target implements TargetFacts {
   }
 
   dwarfFunction(fn: GoFunction): DwarfFunction | undefined {
-    return this.dwarf?.functions.lookupFunction(fn.pclntabName ?? fn.name.replace(/\.abi0$/, ''))
+    return this.dwarf?.functions.lookupFunction(fn.pclntabName ?? fn.name.replace(/\.abi0$/, ''), fn.entry)
   }
 
   /** DWARF's signature when complete; a declared one where DWARF lacks it or is incomplete. */

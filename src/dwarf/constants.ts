@@ -22,6 +22,9 @@ export const DW_TAG = {
   volatile_type: 0x35,
 } as const
 
+/** DW_LANG_Go: the language code Go's compiler and linker give their units. */
+export const DW_LANG_Go = 0x16
+
 export const DW_AT = {
   sibling: 0x01,
   location: 0x02,
@@ -40,6 +43,7 @@ export const DW_AT = {
   variable_parameter: 0x4b,
   ranges: 0x55,
   producer: 0x25,
+  language: 0x13,
   encoding: 0x3e,
   str_offsets_base: 0x72,
   addr_base: 0x73,

@@ -4,17 +4,18 @@ import { DW_AT, DW_FORM } from './constants.ts'
 import { attr, DieDecoder, type Die } from './die.ts'
 import { firstInRange, prologueEndAddresses } from './line.ts'
 import { evaluateFrameBase, evaluateLocation, type FrameBase, type Location } from './location.ts'
-import { highPcOf, NameIndex } from './name-index.ts'
+import { DwarfIndex } from './dwarf-index.ts'
+import { highPcOf } from './name-index.ts'
 import { Sections, type SectionSource } from './sections.ts'
 
 /**
  * A DWARF reader over sections supplied by a callback (so it knows nothing of ELF):
- * `new Dwarf((name) => elf.sectionData(name))`. Nothing is read until asked for; the
- * name index is one pass over .debug_info on first use, and DIEs are decoded lazily.
+ * `new Dwarf((name) => elf.sectionData(name))`. Nothing is read until asked for; lookups
+ * scan only the units that can hold the answer, and DIEs are decoded lazily.
  */
 export class Dwarf {
   readonly decoder: DieDecoder
-  private nameIndex: NameIndex | undefined
+  private lookups: DwarfIndex | undefined
   private readonly prologueEnds = new Map<number, Float64Array>()
 
   constructor(source: SectionSource) {
@@ -23,8 +24,8 @@ export class Dwarf {
     this.decoder = new DieDecoder(sections)
   }
 
-  get index(): NameIndex {
-    return (this.nameIndex ??= new NameIndex(this.decoder))
+  get index(): DwarfIndex {
+    return (this.lookups ??= new DwarfIndex(this.decoder, (die) => this.ranges(die)))
   }
 
   /** The DIE at a .debug_info offset; a null entry there is a format error. */

@@ -44,12 +44,13 @@ export class DwarfFunctions {
 
   /** Every function with code, for suggestions. */
   functionNames(): Iterable<string> {
-    return this.dwarf.index.functionsByName.keys()
+    return this.dwarf.index.functionNames()
   }
 
-  lookupFunction(name: string): DwarfFunction | undefined {
-    const entry = this.dwarf.index.functionsByName.get(name)
-    return entry && this.describe(entry)
+  /** `entry`, the function's address when known, spares a walk over every unit. */
+  lookupFunction(name: string, entry?: number): DwarfFunction | undefined {
+    const found = this.dwarf.index.functionNamed(name, entry)
+    return found && this.describe(found)
   }
 
   /** The function whose code contains `pc`. */
@@ -90,7 +91,7 @@ export class DwarfFunctions {
   private signature(entry: FunctionEntry, die: Die, params: readonly DwarfParam[], generic: boolean): Signature {
     const args = params.filter((p) => !p.isResult)
     const results = params.filter((p) => p.isResult).map(toParam)
-    const receiverType = receiverTypeName(entry.name, (n) => this.dwarf.index.types.has(n))
+    const receiverType = receiverTypeName(entry.name, (n) => this.dwarf.index.typeOffset(n) !== undefined)
     const first = args[0]
     const hasReceiver = receiverType !== undefined && first !== undefined && sameBaseType(first.type, receiverType)
     const minor = this.producerMinor(die)

@@ -47,13 +47,13 @@ export class DwarfTypes {
 
   /** The named type `name` (`main.T`, `net/http.Request`, `main.Pair[int,string]`, `runtime.g`). */
   lookupType(name: string): GoType | undefined {
-    const offset = this.dwarf.index.types.get(name)
+    const offset = this.dwarf.index.typeOffset(name)
     return offset === undefined ? undefined : this.typeAt(offset)
   }
 
   /** Every type name DWARF declares, for "did you mean" suggestions. */
   typeNames(): Iterable<string> {
-    return this.dwarf.index.types.keys()
+    return this.dwarf.index.typeNames()
   }
 
   /** The type described by the DIE at `offset` (a DW_AT_type target), with everything it refers to. */

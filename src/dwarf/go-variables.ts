@@ -20,12 +20,12 @@ export class DwarfVariables {
   ) {}
 
   names(): Iterable<string> {
-    return this.dwarf.index.variables.keys()
+    return this.dwarf.index.variableNames()
   }
 
   /** The variable, when DWARF gives it a fixed address (DW_OP_addr) and a type. */
   lookup(name: string): DwarfVariable | undefined {
-    const offset = this.dwarf.index.variables.get(name)
+    const offset = this.dwarf.index.variableOffset(name)
     if (offset === undefined) return undefined
     const die = this.dwarf.die(offset)
     const typeOffset = attrNumber(die, DW_AT.type)

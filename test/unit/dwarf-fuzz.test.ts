@@ -56,10 +56,10 @@ async function loadTarget(label: string, path: string): Promise<Target> {
   }
   elf.close()
   const dwarf = new Dwarf((n) => sections.get(n))
-  const typeOffsets = TYPES.map((n) => dwarf.index.types.get(n)!)
+  const typeOffsets = TYPES.map((n) => dwarf.index.all.types.get(n)!)
   // Shape names differ between toolchains (`[go.shape.int_0]` in go1.19, `[go.shape.int]` later).
-  const generic = [...dwarf.index.functionsByName.keys()].find((n) => n.startsWith('main.Generic['))!
-  const functions = [...FUNCTIONS, generic].map((n) => dwarf.index.functionsByName.get(n)!).map((f) => ({ offset: f.offset, lowPc: f.lowPc }))
+  const generic = [...dwarf.index.all.functionsByName.keys()].find((n) => n.startsWith('main.Generic['))!
+  const functions = [...FUNCTIONS, generic].map((n) => dwarf.index.all.functionsByName.get(n)!).map((f) => ({ offset: f.offset, lowPc: f.lowPc }))
   const stmtLists = [...new Set(functions.map((f) => dwarf.decoder.basesOf(dwarf.decoder.unitAt(f.offset)).stmtList!))]
   const hotRanges: [number, number][] = [...typeOffsets, ...functions.map((f) => f.offset)].map((o) => [o, o + 256])
   return { label, sections, typeOffsets, functions, stmtLists, hotRanges }
@@ -71,6 +71,7 @@ function exercise(t: Target, sections: Map<string, Uint8Array>, fullPass: boolea
   const types = new DwarfTypes(dwarf)
   for (const off of t.typeOffsets) types.typeAt(off)
   for (const f of t.functions) {
+    dwarf.index.functionAt(f.lowPc)
     const die = dwarf.die(f.offset)
     const frameBase = dwarf.frameBase(die)
     dwarf.ranges(die)
@@ -216,16 +217,16 @@ describe('corrupted DWARF', () => {
     const dwarf = new Dwarf((n) => t.sections.get(n))
     // Typedefs without a Go kind are followed to their target: the ones a cycle could trap.
     // Go emits one right after each defined struct and Go-kind typedef, with the same name.
-    const plainTypedefs = [...dwarf.index.types.values()]
+    const plainTypedefs = [...dwarf.index.all.types.values()]
       .map((off) => dwarf.decoder.die(dwarf.decoder.siblingOffset(dwarf.die(off))))
       .filter((d): d is Die => d?.tag === DW_TAG.typedef && attrNumber(d, DW_AT.go_kind) === undefined)
       .slice(0, 2)
     const [a, b] = plainTypedefs as [Die, Die]
-    const struct = dwarf.die(dwarf.index.types.get('main.T')!)
+    const struct = dwarf.die(dwarf.index.all.types.get('main.T')!)
     const member = [...dwarf.children(struct)][0]!
     // go1.19 emits no `*main.T` for this program; any named pointer type will do.
-    const pointerName = dwarf.index.types.has('*main.T') ? '*main.T' : [...dwarf.index.types.keys()].find((n) => n.startsWith('*'))!
-    const pointer = dwarf.die(dwarf.index.types.get(pointerName)!)
+    const pointerName = dwarf.index.all.types.has('*main.T') ? '*main.T' : [...dwarf.index.all.types.keys()].find((n) => n.startsWith('*'))!
+    const pointer = dwarf.die(dwarf.index.all.types.get(pointerName)!)
 
     it('a typedef naming itself, or two naming each other, is a DwarfFormatError', () => {
       const self = withReferences(t, dwarf, [{ from: a, at: DW_AT.type, target: a.offset }])

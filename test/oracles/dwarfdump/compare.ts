@@ -79,6 +79,8 @@ export interface FunctionComparison {
  * Every function (first of each name) has debug/dwarf's pc range and parameter
  * names and result flags, and each parameter the pieces Delve's evaluator gives at
  * low_pc. The prologue_end row matches the one debug/dwarf's line reader flags.
+ * Functions are first found by address, which reads only the unit holding them; the
+ * full pass over every unit must then find each by name at the same address.
  */
 export function compareFunctions(dwarf: Dwarf, functions: DwarfFunctions, dump: DwarfDump): FunctionComparison {
   const out: FunctionComparison = { functions: 0, params: 0, located: 0, skipped: [], duplicates: [] }
@@ -91,7 +93,7 @@ export function compareFunctions(dwarf: Dwarf, functions: DwarfFunctions, dump: 
       return false
     })
     const want = { ...listed, params }
-    const got = functions.lookupFunction(want.name)
+    const got = functions.lookupFunction(want.name, want.lowPc)
     expect(got, want.name).toBeDefined()
     const shape = (f: { lowPc: number; highPc: number; params: readonly { name: string; isResult: boolean }[] }) => ({
       lowPc: f.lowPc, highPc: f.highPc, params: f.params.map((p) => [p.name, p.isResult]),
@@ -114,5 +116,6 @@ export function compareFunctions(dwarf: Dwarf, functions: DwarfFunctions, dump: 
       if (p.pieces?.length) out.located++
     }
   }
+  for (const want of firstByName(dump.functions).values()) expect(functions.lookupFunction(want.name)?.lowPc, `${want.name} by name`).toBe(want.lowPc)
   return out
 }
