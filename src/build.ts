@@ -41,6 +41,7 @@ export async function buildProgram(def: ProgramDefinition, binary: string | Targ
   const ir = def.build(options.params ?? {})
   const target = typeof binary === 'string' ? Target.open(binary) : binary
   try {
+    await target.prepare()
     const dialect = options.bpftraceVersion ? dialectFor(options.bpftraceVersion) : dialectRange()
     const steps = options.strlen === undefined ? STRLEN_STEPS : [options.strlen]
     for (const [i, strlen] of steps.entries()) {

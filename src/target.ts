@@ -28,6 +28,16 @@ import { innerLocation, type InnerLocation } from './abi/line-location.ts'
 const STT_OBJECT = 1
 
 /**
+ * The DWARF sections a compile reads: entries, their abbreviations, strings and
+ * addresses, unit code ranges and location lists (line probes take positions from the
+ * pclntab, so .debug_line is not among them).
+ */
+const PREFETCHED_DWARF_SECTIONS = [
+  '.debug_info', '.debug_abbrev', '.debug_str', '.debug_str_offsets', '.debug_addr',
+  '.debug_ranges', '.debug_rnglists', '.debug_loc', '.debug_loclists',
+]
+
+/**
  * Everything goprobe knows about one binary, computed lazily and once, each fact with
  * its source. This is the facade the compiler and the commands use; it is the only
  * place that combines the binary readers, DWARF, disassembly and the ABI calculators.
@@ -77,6 +87,16 @@ export class Target implements TargetFacts {
     const dwarf = new Dwarf((name) => this.binary.elf.sectionData(name))
     const types = new DwarfTypes(dwarf)
     return (this.dwarfCache = { types, functions: new DwarfFunctions(dwarf, types), variables: new DwarfVariables(dwarf, types) })
+  }
+
+  /**
+   * Reads ahead what a compile needs: the DWARF sections lookups use inflate on the
+   * thread pool while this thread builds the function table, which every probe needs.
+   */
+  async prepare(): Promise<void> {
+    const inflating = this.binary.hasDwarf ? this.binary.elf.prefetch(PREFETCHED_DWARF_SECTIONS) : undefined
+    void this.binary.functions
+    await inflating
   }
 
   findFunction(names: readonly string[]): string | undefined {

@@ -1,4 +1,5 @@
-import { inflateSync } from 'node:zlib'
+import { promisify } from 'node:util'
+import { inflate, inflateSync, type ZlibOptions } from 'node:zlib'
 import { BinaryFormatError } from '../errors.ts'
 import { ByteSource } from './byte-source.ts'
 import { Reader, hex } from './bytes.ts'
@@ -113,18 +114,44 @@ export class ElfFile {
   sectionData(name: string): Uint8Array | undefined {
     const cached = this.sectionCache.get(name)
     if (cached) return cached
-    let sec = this.section(name)
-    let zdebug = false
-    if (!sec && name.startsWith('.debug_')) {
-      sec = this.section(`.z${name.slice(1)}`)
-      zdebug = sec !== undefined
-    }
-    if (!sec) return undefined
+    const found = this.storedSection(name)
+    if (!found) return undefined
+    const { sec, zdebug } = found
     let data = sec.type === SHT_NOBITS ? new Uint8Array(0) : this.source.read(sec.offset, sec.size, `section ${sec.name}`)
     if (sec.flags & SHF_COMPRESSED) data = decompressChdr(data, sec)
     else if (zdebug) data = decompressZdebug(data, sec)
     this.sectionCache.set(name, data)
     return data
+  }
+
+  /**
+   * Starts decompressing the named sections on libuv's thread pool, so the caller's
+   * thread can do other work meanwhile; `sectionData` then finds them ready. Sections
+   * that are absent, stored plain or corrupted are left to `sectionData`, which reads
+   * them (and reports any problem) as usual.
+   */
+  async prefetch(names: readonly string[]): Promise<void> {
+    await Promise.all(names.map(async (name) => {
+      const found = this.sectionCache.has(name) ? undefined : this.storedSection(name)
+      if (!found || found.sec.type === SHT_NOBITS || !(found.sec.flags & SHF_COMPRESSED || found.zdebug)) return
+      const { sec, zdebug } = found
+      try {
+        const stored = this.source.read(sec.offset, sec.size, `section ${sec.name}`)
+        const { stream, size } = zdebug ? zdebugStream(stored, sec) : chdrStream(stored, sec)
+        const out = await inflateAsync(stream, inflateOptions(size, sec))
+        if (out.length === size && !this.sectionCache.has(name)) this.sectionCache.set(name, new Uint8Array(out.buffer, out.byteOffset, out.length))
+      } catch {
+        // sectionData will decompress it again and say what is wrong.
+      }
+    }))
+  }
+
+  /** The section holding `name`'s contents: itself, or its GNU `.zdebug_*` form. */
+  private storedSection(name: string): { sec: Section; zdebug: boolean } | undefined {
+    const sec = this.section(name)
+    if (sec) return { sec, zdebug: false }
+    const z = name.startsWith('.debug_') ? this.section(`.z${name.slice(1)}`) : undefined
+    return z && { sec: z, zdebug: true }
   }
 
   /** The symbol table (`.symtab`), empty for stripped binaries. */
@@ -269,29 +296,49 @@ function readSections(source: ByteSource, h: Reader): Section[] {
   })
 }
 
-function decompressChdr(data: Uint8Array, sec: Section): Uint8Array {
+/** The zlib stream of an SHF_COMPRESSED section and the size it inflates to. */
+function chdrStream(data: Uint8Array, sec: Section): { stream: Uint8Array; size: number } {
   const r = new Reader(data, sec.offset, `compressed section ${sec.name}`)
   const type = r.u32(0)
   const size = r.u64(8)
   if (type !== 1) throw new BinaryFormatError(`section ${sec.name} uses compression type ${type}; only zlib (1) is supported`, sec.offset)
-  return inflateBounded(data.subarray(24), size, sec)
+  return { stream: data.subarray(24), size }
+}
+
+/** The zlib stream of a GNU `.zdebug_*` section and the size it inflates to. */
+function zdebugStream(data: Uint8Array, sec: Section): { stream: Uint8Array; size: number } {
+  const r = new Reader(data, sec.offset, `compressed section ${sec.name}`)
+  if (r.u32(0) !== 0x42494c5a /* "ZLIB" */) throw new BinaryFormatError(`section ${sec.name} lacks its ZLIB header`, sec.offset)
+  return { stream: data.subarray(12), size: Number(r.view.getBigUint64(4, false)) }
+}
+
+function decompressChdr(data: Uint8Array, sec: Section): Uint8Array {
+  const { stream, size } = chdrStream(data, sec)
+  return inflateBounded(stream, size, sec)
 }
 
 function decompressZdebug(data: Uint8Array, sec: Section): Uint8Array {
-  const r = new Reader(data, sec.offset, `compressed section ${sec.name}`)
-  if (r.u32(0) !== 0x42494c5a /* "ZLIB" */) throw new BinaryFormatError(`section ${sec.name} lacks its ZLIB header`, sec.offset)
-  const size = Number(r.view.getBigUint64(4, false))
-  return inflateBounded(data.subarray(12), size, sec)
+  const { stream, size } = zdebugStream(data, sec)
+  return inflateBounded(stream, size, sec)
+}
+
+const inflateAsync = promisify<Uint8Array, ZlibOptions, Buffer>(inflate)
+
+/**
+ * One output chunk of the announced size (+1 so zlib sees room left and stops there): with the
+ * default 16 KB chunks, a 60 MB .debug_info is assembled from thousands of pieces and then
+ * copied, costing time and twice its size at the peak.
+ */
+function inflateOptions(size: number, sec: Section): ZlibOptions {
+  if (!Number.isSafeInteger(size) || size > MAX_SECTION_BYTES) throw new BinaryFormatError(`section ${sec.name} claims an implausible size ${size}`, sec.offset)
+  return { maxOutputLength: Math.max(size, 1), chunkSize: Math.max(size + 1, 64) }
 }
 
 function inflateBounded(stream: Uint8Array, size: number, sec: Section): Uint8Array {
-  if (!Number.isSafeInteger(size) || size > MAX_SECTION_BYTES) throw new BinaryFormatError(`section ${sec.name} claims an implausible size ${size}`, sec.offset)
+  const options = inflateOptions(size, sec)
   let out: Buffer
   try {
-    // One output chunk of the announced size (+1 so zlib sees room left and stops there): with the
-    // default 16 KB chunks, a 60 MB .debug_info is assembled from thousands of pieces and then
-    // copied, costing time and twice its size at the peak.
-    out = inflateSync(stream, { maxOutputLength: Math.max(size, 1), chunkSize: Math.max(size + 1, 64) })
+    out = inflateSync(stream, options)
   } catch (e) {
     throw new BinaryFormatError(`section ${sec.name}: corrupted zlib data (${(e as Error).message})`, sec.offset)
   }
