@@ -32,9 +32,10 @@ export class Reader {
   /** A 64-bit value as a number; values beyond 2^53 cannot be addresses or sizes in a sane file. */
   u64(at: number): number {
     this.need(at, 8)
-    const v = this.view.getBigUint64(at, true)
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new BinaryFormatError(`${this.what}: 64-bit value 0x${v.toString(16)} out of range`, this.base + at)
-    return Number(v)
+    // Two 32-bit halves: a BigInt per value showed in profiles of symbol tables.
+    const high = this.view.getUint32(at + 4, true)
+    if (high > 0x1fffff) throw new BinaryFormatError(`${this.what}: 64-bit value 0x${this.view.getBigUint64(at, true).toString(16)} out of range`, this.base + at)
+    return high * 0x1_0000_0000 + this.view.getUint32(at, true)
   }
   i64(at: number): number {
     this.need(at, 8)

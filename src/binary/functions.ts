@@ -102,45 +102,59 @@ export function codeSymbols(elf: ElfFile): ElfSymbol[] {
 }
 
 function mergeWithSymbols(pclntab: readonly PclntabFunction[], symbols: readonly ElfSymbol[], warnings: string[]): GoFunction[] {
-  const atAddress = new Map<number, ElfSymbol[]>()
-  for (const s of symbols) {
-    const list = atAddress.get(s.value)
-    if (list) list.push(s)
-    else atAddress.set(s.value, [s])
+  // Both lists in address order, walked side by side: a map from address to symbols cost
+  // a good part of the table's time in large binaries. The sort is stable, so symbols at
+  // one address stay in symbol-table order.
+  const sorted = [...symbols].sort((a, b) => a.value - b.value)
+  const out: GoFunction[] = []
+  // Code the pclntab does not describe: C functions linked in by cgo, and linker markers.
+  const addUndescribed = (from: number, to: number): void => {
+    for (let i = from; i < to; ) {
+      let end = i + 1
+      while (end < to && sorted[end]!.value === sorted[i]!.value) end++
+      const [first, ...rest] = sorted.slice(i, end).sort((a, b) => b.size - a.size)
+      out.push({ name: first!.name, aliases: rest.map((s) => s.name), entry: first!.value, end: first!.value + first!.size, endSource: 'symtab', nameSource: 'symtab' })
+      i = end
+    }
   }
   // Only consulted to explain a disagreement, which is rare: built on first need.
   let symbolByName: Map<string, ElfSymbol> | undefined
-  const out: GoFunction[] = []
-  const used = new Set<number>()
+  let next = 0
   for (const f of pclntab) {
-    const here = atAddress.get(f.entry) ?? NO_SYMBOLS
+    let start = next
+    while (start < sorted.length && sorted[start]!.value < f.entry) start++
+    addUndescribed(next, start)
+    let end = start
+    while (end < sorted.length && sorted[end]!.value === f.entry) end++
+    next = end
+    const here = { symbols: sorted, start, end }
     const primary = linkerSymbol(f.name, here)
     if (!primary) {
       symbolByName ??= new Map(symbols.map((s) => [s.name, s]))
       const elsewhere = symbolByName.get(f.name)
       if (elsewhere) warnings.push(`pclntab puts ${f.name} at ${hex(f.entry)}, the symbol table at ${hex(elsewhere.value)}`)
-      out.push(pclntabFunction(f, f.name, 'pclntab', here.map((s) => s.name)))
-      if (here.length > 0) used.add(f.entry)
+      out.push(pclntabFunction(f, f.name, 'pclntab', otherNames(undefined, here, undefined)))
       continue
     }
-    used.add(f.entry)
     const symEnd = primary.value + primary.size
     if (primary.size > 0 && f.endSource === 'pcsp' && symEnd !== f.end) {
       warnings.push(`${primary.name}: symbol size ends at ${hex(symEnd)}, pclntab's SP table at ${hex(f.end)}`)
     }
     out.push(pclntabFunction(f, primary.name, 'symtab', otherNames(f.name, here, primary.name), primary.size > 0 ? symEnd : undefined))
   }
-  // Code the pclntab does not describe: C functions linked in by cgo, and linker markers.
-  for (const [address, list] of atAddress) {
-    if (used.has(address)) continue
-    const [first, ...rest] = [...list].sort((a, b) => b.size - a.size)
-    if (!first) continue
-    out.push({ name: first.name, aliases: rest.map((s) => s.name), entry: address, end: address + first.size, endSource: 'symtab', nameSource: 'symtab' })
-  }
+  addUndescribed(next, sorted.length)
   return out
 }
 
-const NO_SYMBOLS: readonly ElfSymbol[] = []
+/** Shared by the many functions known by one name only. */
+const NO_ALIASES: readonly string[] = Object.freeze([])
+
+/** The symbols at one address: `symbols[start..end)`. */
+interface SymbolRun {
+  readonly symbols: readonly ElfSymbol[]
+  readonly start: number
+  readonly end: number
+}
 
 /*
  * The two helpers below run once per function of the binary (60,000 in a large one);
@@ -153,11 +167,12 @@ const NO_SYMBOLS: readonly ElfSymbol[] = []
  * ABI0 mangling, or the one sized symbol there (the pclntab writes generic
  * instantiations as `[...]` where the symtab has `[5]`, and `·` for `.`).
  */
-function linkerSymbol(name: string, here: readonly ElfSymbol[]): ElfSymbol | undefined {
+function linkerSymbol(name: string, here: SymbolRun): ElfSymbol | undefined {
   let abi0: ElfSymbol | undefined
   let sized: ElfSymbol | undefined
   let sizedCount = 0
-  for (const s of here) {
+  for (let i = here.start; i < here.end; i++) {
+    const s = here.symbols[i]!
     if (s.name === name) return s
     if (!abi0 && s.name.length === name.length + ABI0_SUFFIX.length && s.name.startsWith(name) && s.name.endsWith(ABI0_SUFFIX)) abi0 = s
     if (s.size > 0) {
@@ -168,17 +183,21 @@ function linkerSymbol(name: string, here: readonly ElfSymbol[]): ElfSymbol | und
   return abi0 ?? (sizedCount === 1 ? sized : undefined)
 }
 
-/** The pclntab name and the symbols' names, each once, in that order, without the primary name. */
-function otherNames(pclntabName: string, here: readonly ElfSymbol[], primary: string): string[] {
+/** The pclntab name (when given) and the symbols' names, each once, in that order, without the primary name. */
+function otherNames(pclntabName: string | undefined, here: SymbolRun, primary: string | undefined): readonly string[] {
+  if (here.end - here.start === 1 && here.symbols[here.start]!.name === primary && (pclntabName === undefined || pclntabName === primary)) return NO_ALIASES
   const out: string[] = []
-  if (pclntabName !== primary) out.push(pclntabName)
-  for (const s of here) if (s.name !== primary && !out.includes(s.name)) out.push(s.name)
+  if (pclntabName !== undefined && pclntabName !== primary) out.push(pclntabName)
+  for (let i = here.start; i < here.end; i++) {
+    const name = here.symbols[i]!.name
+    if (name !== primary && !out.includes(name)) out.push(name)
+  }
   return out
 }
 
 function fromPclntabOnly(pclntab: readonly PclntabFunction[]): GoFunction[] {
   const abi0 = abi0Twins(pclntab)
-  return pclntab.map((f) => (abi0.has(f) ? pclntabFunction(f, f.name + ABI0_SUFFIX, 'pclntab+abi0', [f.name]) : pclntabFunction(f, f.name, 'pclntab', [])))
+  return pclntab.map((f) => (abi0.has(f) ? pclntabFunction(f, f.name + ABI0_SUFFIX, 'pclntab+abi0', [f.name]) : pclntabFunction(f, f.name, 'pclntab', NO_ALIASES)))
 }
 
 /**
@@ -211,7 +230,7 @@ function abi0Twins(pclntab: readonly PclntabFunction[]): Set<PclntabFunction> {
 }
 
 /** `symtabEnd`: the end the symbol's size gives, which wins over the pclntab's. */
-function pclntabFunction(f: PclntabFunction, name: string, nameSource: GoFunction['nameSource'], aliases: string[], symtabEnd?: number): GoFunction {
+function pclntabFunction(f: PclntabFunction, name: string, nameSource: GoFunction['nameSource'], aliases: readonly string[], symtabEnd?: number): GoFunction {
   const end = symtabEnd ?? f.end
   const endSource = symtabEnd === undefined ? f.endSource : 'symtab'
   return { name, pclntabName: f.name, aliases, entry: f.entry, end, endSource, nameSource, pclntabIndex: f.index }
