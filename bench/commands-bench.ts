@@ -8,7 +8,7 @@ import { join } from 'node:path'
 export interface CommandRow { readonly what: string; readonly target: string; readonly ms: number; readonly rssMb: number; readonly vs?: { readonly what: string; readonly ratio: number } }
 
 export function commandsBench(root: string, targets: readonly BenchTarget[], runs: number, log: (s: string) => void): CommandRow[] {
-  const goprobe = (...args: string[]) => ['node', join(root, 'bin', 'goprobe.js'), ...args]
+  const goprobe = (...args: string[]) => [join(root, 'bin', 'goprobe.js'), ...args]
   const rows: CommandRow[] = []
   for (const t of targets) {
     log(`commands: ${t.label}`)

@@ -40,9 +40,11 @@ export function compileBench(root: string, targets: readonly BenchTarget[], gen:
       const params = probe === 'latency' ? [`symbol=${target.latencySymbol}`] : []
       const probeFile = join(root, 'probes', `${probe}.ts`)
       const ways: Way[] = [
-        { name: WAYS.compile, argv: ['node', join(root, 'bin', 'goprobe.js'), 'compile', probeFile, target.path, ...params] },
+        // Executed through its #! line, as npm's link to the `goprobe` command runs it.
+        { name: WAYS.compile, argv: [join(root, 'bin', 'goprobe.js'), 'compile', probeFile, target.path, ...params] },
         { name: WAYS.tsx, argv: [join(root, 'node_modules', '.bin', 'tsx'), probeFile, target.path, ...params] },
-        { name: WAYS.inProcess, argv: ['node', '--import', 'tsx', join(root, 'bench', 'compile-in-process.ts'), probeFile, target.path, ...params], inProcess: true },
+        // With the V8 flag bin/goprobe.js starts node with, so that the compile runs as in the command.
+        { name: WAYS.inProcess, argv: ['node', '--max-semi-space-size=2', '--import', 'tsx', join(root, 'bench', 'compile-in-process.ts'), probeFile, target.path, ...params], inProcess: true },
       ]
       // Its embedded template is used only when no file of that name is in the working directory.
       if ('path' in gen) ways.push({ name: WAYS.gen, argv: goBpfGenArgv(gen.path, probe, target.path, params), cwd: scratchDir() })

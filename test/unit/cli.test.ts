@@ -1,7 +1,7 @@
 // The goprobe command as a user runs it: a real process, its output and exit code,
 // compared with external oracles (go version -m, the fixture's own reflect layouts).
 import { execFile } from 'node:child_process'
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -32,6 +32,26 @@ function expectOneLineError(r: { stderr: string; code: number }, pattern: RegExp
 }
 
 const builds = await allBuilds('basic')
+
+describe('the goprobe command as npm links it', () => {
+  it('runs as an executable, also through a symlink in another directory, with the node flags of its first lines', async () => {
+    const link = join(mkdtempSync(join(tmpdir(), 'goprobe-bin-')), 'goprobe')
+    symlinkSync(GOPROBE, link)
+    const flags = 'console.log(JSON.stringify(process.execArgv))'
+    for (const command of [GOPROBE, link]) {
+      const { stdout } = await exec(command, ['--version'])
+      expect(stdout.trim()).toMatch(/^goprobe \d+\.\d+\.\d+/)
+    }
+    // The flags the #! lines pass reach node: a stand-in script with the same first two lines reports them.
+    const firstLines = readFileSync(GOPROBE, 'utf8').split('\n').slice(0, 2)
+    const declared = /exec node (.+) "\$0" "\$@"$/.exec(firstLines[1]!)?.[1]?.split(' ')
+    expect(declared?.length, firstLines[1]).toBeGreaterThan(0)
+    const probeScript = join(mkdtempSync(join(tmpdir(), 'goprobe-flags-')), 'flags.js')
+    writeFileSync(probeScript, `${firstLines.join('\n')}\n${flags}\n`, { mode: 0o755 })
+    const { stdout } = await exec(probeScript, [])
+    expect(JSON.parse(stdout)).toEqual(declared)
+  })
+})
 
 describe('goprobe info', () => {
   for (const b of builds) {
