@@ -63,11 +63,11 @@ export class DwarfIndex {
 
   /** The DIE offset of the named type `name`. */
   typeOffset(name: string): number | undefined {
+    if (this.full) return this.full.types.get(name)
     // "Is the prefix of this function's name a type?" is asked of every function; for a
     // plain function the prefix is its package's symbol prefix, which no type name can
     // equal (a type name has a dot after its last slash; a symbol prefix has them all
     // escaped), except a predeclared name like a one-word package path `int`.
-    if (this.full) return this.full.types.get(name)
     if (!PREDECLARED.has(name) && this.packagePrefixes().has(name)) return undefined
     const scan = (this.typeScan ??= {
       walks: this.unitSummaries().filter((s) => !s.isGo || s.name === 'runtime').map((s) => this.scanner.typeWalk(s.unit)),
@@ -185,9 +185,10 @@ export class DwarfIndex {
  * characters, `%`, `"` and non-ASCII bytes everywhere.
  */
 function symbolPrefix(path: string): string {
-  const lastSlash = path.lastIndexOf('/')
+  const bytes = Buffer.from(path, 'utf8')
+  const lastSlash = bytes.lastIndexOf(0x2f)
   let out = ''
-  for (const [i, byte] of [...Buffer.from(path, 'utf8')].entries()) {
+  for (const [i, byte] of bytes.entries()) {
     const escape = byte <= 0x20 || byte >= 0x7f || byte === 0x25 || byte === 0x22 || (byte === 0x2e && i > lastSlash)
     out += escape ? `%${byte.toString(16).padStart(2, '0')}` : String.fromCharCode(byte)
   }

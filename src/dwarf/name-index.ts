@@ -49,10 +49,6 @@ export class UnitWalk {
     this.cursor = new Cursor(decoder.info, '.debug_info', unit.dieOffset)
   }
 
-  get done(): boolean {
-    return this.cursor.pos >= this.unit.end
-  }
-
   /** The next entry of interest and its offset, or undefined at the unit's end. */
   next(): { offset: number; abbrev: Abbrev } | undefined {
     const c = this.cursor
@@ -81,7 +77,7 @@ export class UnitWalk {
 }
 
 const isDeclaration = (tag: number): boolean => tag === DW_TAG.subprogram || tag === DW_TAG.variable || NAMED_TYPE_TAGS.has(tag)
-export const isNamedType = (tag: number): boolean => NAMED_TYPE_TAGS.has(tag)
+const isNamedType = (tag: number): boolean => NAMED_TYPE_TAGS.has(tag)
 
 /**
  * Scans units: it reads only the attributes of unit-level type, variable and
