@@ -2,10 +2,8 @@
 // what goprobe reads from the binary, prints the bpftrace program that the probe in
 // examples/demo/orders.ts compiles to, and, when bpftrace can run here (root, tracefs),
 // runs it against the demo so you see live events.
-import { execFileSync, spawnSync } from 'node:child_process'
-import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync } from 'node:fs'
-import { homedir } from 'node:os'
+import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildProgram } from '../src/build.ts'
@@ -15,20 +13,10 @@ import { infoCommand } from '../src/cli/commands/info.ts'
 import { runCommand } from '../src/cli/output.ts'
 import { Target } from '../src/target.ts'
 import orders from '../examples/demo/orders.ts'
+import { demoBinary } from './demo-binary.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const say = (s: string) => process.stdout.write(`\n\x1b[1m== ${s}\x1b[0m\n`)
-
-function buildDemo(): string {
-  const src = join(root, 'examples', 'demo')
-  const hash = createHash('sha256').update(readFileSync(join(src, 'main.go'))).update(readFileSync(join(src, 'go.mod'))).digest('hex').slice(0, 12)
-  const out = join(process.env.GOPROBE_CACHE ?? join(homedir(), '.cache', 'goprobe'), 'demo', hash, 'demo')
-  if (!existsSync(out)) {
-    mkdirSync(join(out, '..'), { recursive: true })
-    execFileSync('go', ['build', '-o', out, '.'], { cwd: src, stdio: 'inherit' })
-  }
-  return out
-}
 
 /** Root with tracefs and a bpftrace: quick setup installs Debian's bpftrace if missing. */
 function bpftraceUsable(): string | undefined {
@@ -40,7 +28,7 @@ function bpftraceUsable(): string | undefined {
 
 await runCommand(async () => {
   say('building the demo program (examples/demo/main.go)')
-  const demo = buildDemo()
+  const demo = demoBinary()
   say(`goprobe info ${demo}`)
   infoCommand(demo, false)
 
