@@ -131,6 +131,25 @@ describe('goprobe check', () => {
     expect(out.stdout).toMatch(/error goprobe: unknown field .* "Hots"; did you mean "Host"/)
   }, 180_000)
 
+  it('maps an error found while printing for a version range to the statement at fault, and takes --bpftrace-version', async () => {
+    const text = `import { program, uprobe, arg, goString, map, printf } from 'goprobe'
+
+export default program(import.meta, { name: 'hosts', description: 'requests by host' }, () => {
+  uprobe('net/http.(*Client).do').onEntry(() => {
+    printf('%s\\n', goString(arg('req').field('Host')))
+    map('byHost').at(goString(arg('req').field('Host'))).count() // STRING-KEY
+  })
+})
+`
+    writeFileSync(join(dir, 'hosts.ts'), text)
+    const range = await goprobe(['check', 'hosts.ts', '--binary', binary.path, '--bpftrace-version', '0.17.0..latest'], dir)
+    expect(range.code, range.stderr).toBe(1)
+    expect(diagnosticLines(range.stdout)).toEqual([lineOf(text, 'STRING-KEY')])
+    expect(range.stdout).toMatch(/error goprobe: a Go string outside printf\("%s"\) has no form that reads the same bytes on every version of bpftrace 0\.17\.0\.\.latest/)
+    // One release has one form: the same probe checks clean.
+    expect(await goprobe(['check', 'hosts.ts', '--binary', binary.path, '--bpftrace-version', '0.17.0'], dir)).toEqual({ code: 0, stdout: '', stderr: '' })
+  }, 180_000)
+
   it('maps an error the DSL throws while the probe body runs to its line', async () => {
     const text = UNTYPED.replace("  uprobe('net/http.(*Client).do')", "  printf('outside\\n') // OUTSIDE-HANDLER\n  uprobe('net/http.(*Client).do')")
     writeFileSync(join(dir, 'outside.ts'), text)
