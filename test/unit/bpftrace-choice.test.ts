@@ -6,13 +6,13 @@
  * through the real goprobe command.
  */
 import { execFile } from 'node:child_process'
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { capabilitiesFrom, detectCapabilities } from '../../src/bpftrace/capabilities.ts'
-import { rankBpftraces, type FoundBpftrace } from '../../src/bpftrace/discovery.ts'
+import { rankBpftraces, resolveCommand, type FoundBpftrace } from '../../src/bpftrace/discovery.ts'
 import { offsetSupportFromBuild, settleOffsetSupport, type OffsetSupport } from '../../src/bpftrace/offset-support.ts'
 import { parseVersion } from '../../src/bpftrace/version.ts'
 import { offsetWitness } from '../../src/cli/bpftrace-choice.ts'
@@ -219,6 +219,62 @@ describe('the choice, through the goprobe command', () => {
       expect.stringMatching(new RegExp(`^ok {4}bpftrace {13}0\\.17\\.0 at ${m.stock} \\(PATH\\): takes no probes inside functions \\(attached to `)),
     ])
     expect(lines).toContain(`ok    goprobe uses         bpftrace 0.17.0 at ${m.rebuilt} (takes probes inside functions; chosen over ${m.stock} 0.17.0, which does not)`)
+  })
+})
+
+/**
+ * readelf and nm's answer: is there a symbol whose position, as bpftrace compares a bare number
+ * (the address in an executable, the file offset in a PIE), lies within the code's file offsets?
+ */
+async function offsetsCollideByReadelf(path: string): Promise<boolean> {
+  const { stdout: header } = await exec('readelf', ['-hW', path])
+  const pie = /Type:\s+DYN/.test(header)
+  const { stdout: sections } = await exec('readelf', ['-SW', path])
+  const text = /\s\.text\s+PROGBITS\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([0-9a-f]+)/.exec(sections)
+  if (!text) throw new Error(`${path}: no .text in readelf -S`)
+  const [addr, off, size] = [1, 2, 3].map((i) => parseInt(text[i]!, 16)) as [number, number, number]
+  let symbols = ''
+  try {
+    symbols = (await exec('nm', ['-n', '--defined-only', path], { maxBuffer: 256 << 20 })).stdout
+  } catch {
+    return false // nm: no symbols
+  }
+  return symbols.split('\n').some((l) => {
+    const m = /^([0-9a-f]+) [tTdDbBrR] /.exec(l)
+    if (!m) return false
+    const at = pie ? parseInt(m[1]!, 16) - addr + off : parseInt(m[1]!, 16)
+    return at >= off && at < off + size
+  })
+}
+
+describe('which binaries need a bpftrace that takes probes inside functions', () => {
+  it('agrees with readelf and nm on default, PIE and stripped builds and on the go command (non-PIE, more than 4 MB of code)', async () => {
+    const go = resolveCommand('go')
+    expect(go, 'go on PATH').toBeDefined()
+    const tc = (await toolchains())[0]!
+    const paths = [...(await Promise.all((['default', 'pie', 'stripped'] as const).map((mode) => buildFixture('basic', tc, mode)))).map((b) => b.path), realpathSync(go!)]
+    const seen: boolean[] = []
+    for (const path of paths) {
+      const target = Target.open(path)
+      try {
+        const expected = await offsetsCollideByReadelf(path)
+        expect(target.fileOffsetsMayHitSymbols, path).toBe(expected)
+        seen.push(expected)
+      } finally {
+        target.close()
+      }
+    }
+    // Both answers occur, and the go command is the non-PIE case that collides.
+    expect(seen).toEqual([false, true, false, true])
+  })
+
+  it('doctor on such a binary: warns when the bpftrace takes no probes inside functions, instead of calling raw offsets fine', async () => {
+    const m = fakeMachine()
+    const go = realpathSync(resolveCommand('go')!)
+    const stock = await goprobe(['doctor', go, '--bpftrace', m.stock], m.env)
+    expect(stock.stdout).toMatch(new RegExp(`^warn  inside functions +${go} has symbols and part of its code lies at file offsets that are also symbol addresses, and the bpftrace goprobe uses takes no probes inside functions`, 'm'))
+    const rebuilt = await goprobe(['doctor', go, '--bpftrace', m.rebuilt], m.env)
+    expect(rebuilt.stdout).toMatch(new RegExp(`^ok    inside functions +return probes and probes after the prologue attach in ${go}$`, 'm'))
   })
 })
 

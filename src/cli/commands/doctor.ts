@@ -65,7 +65,7 @@ function listing(b: FoundBpftrace | BrokenBpftrace): Check {
   const where = `${b.path} (${b.origin})`
   if (!isFound(b)) return { status: 'warn', what: 'bpftrace', detail: `${where} does not run: ${b.problem}` }
   const c = b.caps
-  const extras = [c.bfd && 'libbfd', c.liblldb && 'liblldb', c.btf && 'kernel BTF'].filter(Boolean).join(', ')
+  const extras = [c.liblldb && 'liblldb (moves symbol probes past the prologue)', c.btf && 'kernel BTF'].filter(Boolean).join(', ')
   return { status: 'ok', what: 'bpftrace', detail: `${formatVersion(c.version)} at ${where}: ${describeOffsetSupport(b.offsets)} (${b.offsets.detail})${extras ? `; ${extras}` : ''}` }
 }
 
@@ -87,6 +87,6 @@ function insideFunctions(chosen: FoundBpftrace, target: Target | undefined): Che
   return {
     status: 'warn',
     what,
-    detail: `${target.path} has symbols and its code's file offsets collide with symbol addresses${target.isPIE ? ' (PIE)' : ''}, and no bpftrace found takes addresses inside functions: return probes and probes after the prologue cannot attach; install an offset-capable bpftrace (0.22+, or scripts/setup-system.sh's build) or probe a stripped copy (go build -ldflags='-s -w')`,
+    detail: `${target.path} has symbols and part of its code lies at file offsets that are also symbol addresses${target.isPIE ? ' (PIE)' : ''}, and the bpftrace goprobe uses takes no probes inside functions: return probes and probes after the prologue cannot attach; install an offset-capable bpftrace (0.22+, or scripts/setup-system.sh's build) or probe a stripped copy (go build -ldflags='-s -w')`,
   }
 }
