@@ -102,6 +102,6 @@ export async function bpftraceFor(request: BpftraceRequest, target: Target): Pro
   }
 }
 
-export function announce(choice: Choice): void {
+function announce(choice: Choice): void {
   process.stderr.write(`goprobe: ${choice.explanation}\n`)
 }
