@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildProgram } from '../src/build.ts'
 import { runBpftrace } from '../src/cli/bpftrace-runner.ts'
-import { attachCapabilities, detectCapabilities } from '../src/cli/bpftrace-choice.ts'
+import { bpftraceFor } from '../src/cli/bpftrace-choice.ts'
 import { infoCommand } from '../src/cli/commands/info.ts'
 import { runCommand } from '../src/cli/output.ts'
 import { Target } from '../src/target.ts'
@@ -42,12 +42,10 @@ await runCommand(async () => {
       say(`not running it: ${why}. As root, 'npm start' also runs it and shows live events.`)
       return 0
     }
-    const bpftrace = process.env.GOPROBE_BPFTRACE ?? 'bpftrace'
-    const caps = await detectCapabilities(bpftrace)
-    const v = caps.version
-    const runnable = await buildProgram(orders, target, { pid: 'child', bpftraceVersion: `${v.major}.${v.minor}.${v.patch}`, capabilities: await attachCapabilities(caps, target) })
+    const bpftrace = await bpftraceFor({ run: true }, target)
+    const runnable = await buildProgram(orders, target, { pid: 'child', ...bpftrace })
     say(`running it: bpftrace ${runnable.requirements.unsafe ? '--unsafe ' : ''}-c '${demo} 3' (Ctrl-C stops it)`)
-    return await runBpftrace({ bpftrace: caps.path, text: runnable.text, requirements: runnable.requirements, command: `${demo} 3` })
+    return await runBpftrace({ bpftrace: bpftrace.bpftracePath!, text: runnable.text, requirements: runnable.requirements, command: `${demo} 3` })
   } finally {
     target.close()
   }

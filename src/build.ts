@@ -1,6 +1,6 @@
 import { basename } from 'node:path'
 import * as bt from './bpftrace/ast.ts'
-import { dialectFor, dialectRange, describeDialect, type Dialect } from './bpftrace/dialect.ts'
+import { dialectFromText, dialectRange, describeDialect, type Dialect } from './bpftrace/dialect.ts'
 import { printProgram, StackBudgetError, type Requirements } from './bpftrace/printer.ts'
 import type { AttachCapabilities } from './compiler/attach.ts'
 import { compileProgram } from './compiler/compile.ts'
@@ -11,8 +11,12 @@ import { VERSION } from './version.ts'
 export interface BuildOptions {
   /** Raw `key=value` parameters (repeated keys as arrays). */
   readonly params?: Record<string, string | string[]>
-  /** Target bpftrace version (`0.17.0`); default: the subset every version from 0.17 accepts. */
+  /** Target bpftrace version (`0.17.0`) or range (`0.17.0..latest`); default: the subset every version from 0.17 accepts. */
   readonly bpftraceVersion?: string
+  /** The bpftrace the program is for, named in the header's run line; default `bpftrace`. */
+  readonly bpftracePath?: string
+  /** Why this bpftrace version, appended to the header's bpftrace line. */
+  readonly bpftraceNote?: string
   /** What the bpftrace can attach to; default: raw file offsets for mid-function probes (works on every version). */
   readonly capabilities?: AttachCapabilities
   /** Bytes read for Go strings; default 128 (within 0.17's cap of 200 and its printf stack budget). */
@@ -42,7 +46,7 @@ export async function buildProgram(def: ProgramDefinition, binary: string | Targ
   const target = typeof binary === 'string' ? Target.open(binary) : binary
   try {
     await target.prepare()
-    const dialect = options.bpftraceVersion ? dialectFor(options.bpftraceVersion) : dialectRange()
+    const dialect = options.bpftraceVersion ? dialectFromText(options.bpftraceVersion) : dialectRange()
     const steps = options.strlen === undefined ? STRLEN_STEPS : [options.strlen]
     for (const [i, strlen] of steps.entries()) {
       const compiled = await compileProgram(ir, target, {
@@ -61,7 +65,7 @@ export async function buildProgram(def: ProgramDefinition, binary: string | Targ
         throw e
       }
       // Print again with a header that says how to run the program.
-      const header = headerLines(def, target, dialect, withUnsafe(first.requirements), notes)
+      const header = headerLines(def, target, dialect, withUnsafe(first.requirements), notes, { path: options.bpftracePath, note: options.bpftraceNote })
       const printed = printProgram(bt.program(compiled.program.probes, { header, strlen }), dialect)
       return { text: printed.text, requirements: withUnsafe(printed.requirements), notes, dialect }
     }
@@ -71,7 +75,7 @@ export async function buildProgram(def: ProgramDefinition, binary: string | Targ
   }
 }
 
-function headerLines(def: ProgramDefinition, target: Target, dialect: Dialect, req: Requirements, notes: readonly string[]): string[] {
+function headerLines(def: ProgramDefinition, target: Target, dialect: Dialect, req: Requirements, notes: readonly string[], bpftrace: { path?: string; note?: string }): string[] {
   const env = Object.entries(req.env).map(([k, v]) => `${k}=${v} `).join('')
   const file = `${def.meta.name}.bt`
   return [
@@ -80,8 +84,8 @@ function headerLines(def: ProgramDefinition, target: Target, dialect: Dialect, r
     `binary:   ${target.path}`,
     `build id: ${target.buildId}`,
     `go:       ${target.goVersion}, ${target.abi.value} ABI (${target.abi.detail})${target.isPIE ? ', PIE' : ''}${target.isStripped ? ', stripped' : ''}`,
-    `bpftrace: ${describeDialect(dialect)}${req.kernelBtf ? '; needs kernel BTF' : ''}`,
-    `run:      ${env}bpftrace${req.unsafe ? ' --unsafe' : ''} ${file}`,
+    `bpftrace: ${describeDialect(dialect)}${req.kernelBtf ? '; needs kernel BTF' : ''}${bpftrace.note ? ` (${bpftrace.note})` : ''}`,
+    `run:      ${env}${bpftrace.path ?? 'bpftrace'}${req.unsafe ? ' --unsafe' : ''} ${file}`,
     ...notes.map((n) => `note: ${n}`),
   ]
 }

@@ -399,6 +399,23 @@ export class Target implements TargetFacts {
    * with symbol addresses; in a PIE (ET_DYN) bcc relocates symbols to file offsets first,
    * so there every function's own file offset range collides (observed with 0.17).
    */
+  /**
+   * Whether some file offset in the code may name a symbol (see fileOffsetHitsSymbol), so that
+   * probes inside functions need a bpftrace that takes addresses there: PIE binaries with
+   * symbols, and executables whose code reaches past the first symbol's address in the file
+   * (non-PIE Go code starts at 0x401000 in memory and 0x1000 in the file: more than ~4 MB of it).
+   */
+  get fileOffsetsMayHitSymbols(): boolean {
+    const elf = this.binary.elf
+    const text = elf.section('.text')
+    if (!text) return false
+    const [lo, hi] = [text.offset, text.offset + text.size]
+    return elf.symbols().some((s) => {
+      const start = elf.isPIE ? elf.vaddrToOffset(s.value) ?? s.value : s.value
+      return start < hi && lo < start + Math.max(s.size, 1)
+    })
+  }
+
   fileOffsetHitsSymbol(fileOffset: number): boolean {
     const elf = this.binary.elf
     return elf.symbols().some((s) => {

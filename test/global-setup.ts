@@ -1,8 +1,10 @@
 /**
  * Vitest global setup: builds every fixture with every toolchain in every mode and fetches
- * the stack-ABI esbuild binary once, up front, so that no single test waits for a build.
+ * the stack-ABI esbuild binary once, up front, so that no single test waits for a build, and
+ * settles what the tests' two bpftraces can do.
  * Everything lands in the on-disk cache (see test/support/fixtures.ts); a warm run only checks it.
  */
+import { inspectForTests, offsetCapablePath, stockPath } from './support/bpftrace-facts.ts'
 import { BUILD_MODES, FIXTURES, buildFixture, esbuildBinary, toolchains } from './support/fixtures.ts'
 
 export default async function setup(): Promise<void> {
@@ -17,5 +19,11 @@ export default async function setup(): Promise<void> {
   }
   const esbuild = await esbuildBinary()
   if (esbuild) console.log(`fixtures: esbuild 0.8.57 (go1.16, stack ABI, stripped) at ${esbuild}`)
+  // Settled here once (an attach where --info cannot tell, remembered on disk), so that the
+  // test files, which each ask again, only read the answer.
+  for (const path of [offsetCapablePath(), stockPath()]) {
+    const b = await inspectForTests(path)
+    console.log(`bpftrace: ${path}: ${typeof b === 'string' ? b : `${b.version}, ${b.offsetCapable ? 'takes' : 'takes no'} probes inside functions (${b.offsetSupport})`}`)
+  }
   console.log(`fixtures: global setup took ${((Date.now() - started) / 1000).toFixed(1)}s`)
 }

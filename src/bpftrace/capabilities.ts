@@ -23,7 +23,7 @@ export interface BpftraceCapabilities {
   /**
    * Built with ALLOW_UNSAFE_PROBE (0.17-0.21), so `--unsafe` permits unchecked offsets.
    * Undefined when `--info` cannot tell: 0.17 prints "unsafe uprobe" from a macro its build never
-   * defines, so it says "no" even for such builds (see confirmSymbolOffsetAttach).
+   * defines, so it says "no" even for such builds (offset-support.ts settles it by attaching).
    */
   readonly unsafeProbeBuild: boolean | undefined
   /** The kernel exposes BTF (needed for `curtask`, and for tracepoint args from 0.25). */
@@ -31,13 +31,6 @@ export interface BpftraceCapabilities {
   /** Built with liblldb (0.21-0.23): symbol probes at offset 0 are moved past the prologue. */
   readonly liblldb: boolean
 }
-
-/** How a probe inside a function body can be attached, best first. */
-export type MidFunctionForm =
-  /** `"sym"+0x12`; `needsUnsafe` when no libbfd checks the offset. */
-  | { readonly kind: 'symbolOffset'; readonly needsUnsafe: boolean }
-  /** A raw file offset lying in no symbol (Go binaries: always), with `--unsafe`. */
-  | { readonly kind: 'fileOffset'; readonly needsUnsafe: true }
 
 /** Reads `bpftrace --version` ("bpftrace v0.17.0"). */
 export function parseVersionOutput(text: string): BpftraceVersion {
@@ -101,23 +94,6 @@ async function runText(path: string, args: string[]): Promise<string> {
     const why = e.code === 'ENOENT' ? 'not found' : (e.stderr || e.message || 'failed').trim().split('\n')[0]
     throw new UsageError(`cannot run ${path} ${args.join(' ')}: ${why}`)
   }
-}
-
-/**
- * The forms a probe inside a function can take with this bpftrace, best first:
- * - libbfd builds check `"sym"+off` against instruction boundaries (no --unsafe needed);
- * - 0.22+ accept `"sym"+off` unchecked with --unsafe, as do 0.17-0.21 built with ALLOW_UNSAFE_PROBE;
- * - every version takes a raw file offset with --unsafe (the fallback on stock 0.17-0.21).
- * With `unsafeProbeBuild` unknown (0.17) the symbol form is left out: confirm it first.
- */
-export function midFunctionForms(caps: BpftraceCapabilities): MidFunctionForm[] {
-  const forms: MidFunctionForm[] = []
-  if (caps.bfd) forms.push({ kind: 'symbolOffset', needsUnsafe: false })
-  else if (atLeast(caps.version, '0.22') || caps.unsafeProbeBuild === true) {
-    forms.push({ kind: 'symbolOffset', needsUnsafe: true })
-  }
-  forms.push({ kind: 'fileOffset', needsUnsafe: true })
-  return forms
 }
 
 /**

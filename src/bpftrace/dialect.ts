@@ -54,6 +54,17 @@ export function dialectFor(version: string | BpftraceVersion): Dialect {
 }
 
 /**
+ * A dialect from what a user writes: one release (`0.22.0`) or a range as program headers
+ * print it (`0.17.0..latest`, `0.17..0.21`).
+ */
+export function dialectFromText(text: string): Dialect {
+  const cut = text.indexOf('..')
+  if (cut < 0) return dialectFor(text)
+  const newest = text.slice(cut + 2)
+  return dialectRange(text.slice(0, cut), newest === 'latest' ? undefined : newest)
+}
+
+/**
  * A dialect for every release from `oldest` to `newest` (inclusive; omitted = no upper bound).
  * The default, `dialectRange()`, is the conservative subset accepted from 0.17 to the latest.
  */

@@ -8,6 +8,7 @@
  * types and a sign or size mismatch is warned about or refused.
  */
 import { UnsupportedError, UsageError } from '../errors.ts'
+import { withOrigin } from '../origin.ts'
 import {
   binary,
   buf,
@@ -47,6 +48,10 @@ class Lowerer {
   ) {}
 
   stmt(s: Stmt): Stmt {
+    return withOrigin(s, () => this.lowerStmt(s))
+  }
+
+  private lowerStmt(s: Stmt): Stmt {
     switch (s.kind) {
       case 'AssignVar':
         return { ...s, value: this.expr(s.value) }

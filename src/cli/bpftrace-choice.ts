@@ -1,48 +1,107 @@
-import { dirname, join } from 'node:path'
-import { existsSync } from 'node:fs'
+/**
+ * The bpftrace a command prints for or runs, chosen by src/bpftrace/discovery.ts, with the
+ * Go side of the choice: what kind of binary is probed, and a place inside one of its
+ * functions where one attach can settle what `--info` cannot tell (0.17).
+ */
+import { readdirSync } from 'node:fs'
+import { join } from 'node:path'
 import { atLeast } from '../bpftrace/version.ts'
-import { confirmSymbolOffsetAttach, detectCapabilities, midFunctionForms, type BpftraceCapabilities } from '../bpftrace/capabilities.ts'
+import { dialectFromText } from '../bpftrace/dialect.ts'
+import { chooseBpftrace, goprobeCache, type Choice } from '../bpftrace/discovery.ts'
+import type { OffsetWitness } from '../bpftrace/offset-support.ts'
 import type { AttachCapabilities } from '../compiler/attach.ts'
-import type { Target } from '../target.ts'
+import { UsageError } from '../errors.ts'
+import { Target } from '../target.ts'
 
-/** The bpftrace to run: --bpftrace, else $GOPROBE_BPFTRACE, else `bpftrace` on PATH. */
-export function bpftracePath(explicit: string | undefined): string {
-  return explicit ?? process.env.GOPROBE_BPFTRACE ?? 'bpftrace'
+/**
+ * Where to try one attach inside a function: the second instruction (or the first after the
+ * stack check) of main.main in the probed binary when it has symbols, else in the demo that
+ * `npm start` builds into the cache. Both are Go binaries whose instruction boundaries goprobe
+ * knows by disassembly; a probe attached there for a moment changes nothing for a running
+ * process. Undefined when neither exists. Computed at most once per call of the returned function.
+ */
+export function offsetWitness(target: Target | undefined): () => Promise<OffsetWitness | undefined> {
+  let found: Promise<OffsetWitness | undefined> | undefined
+  return () => (found ??= findWitness(target))
 }
 
-export function describeCaps(caps: BpftraceCapabilities): string {
-  return `${caps.path} v${caps.version.major}.${caps.version.minor}.${caps.version.patch}`
-}
-
-/** --info settles it (bfd builds, 0.22+), or it cannot be told without trying (0.17-0.21 without bfd). */
-export function midFunctionKnown(caps: BpftraceCapabilities): boolean | undefined {
-  if (midFunctionForms(caps).some((f) => f.kind === 'symbolOffset')) return true
-  if (caps.unsafeProbeBuild === undefined && !atLeast(caps.version, '0.22')) {
-    // goprobe's own setup script leaves this marker beside the bpftrace it builds with ALLOW_UNSAFE_PROBE.
-    return existsSync(join(dirname(caps.path), 'BUILT_WITH_ALLOW_UNSAFE_PROBE')) ? true : undefined
+async function findWitness(target: Target | undefined): Promise<OffsetWitness | undefined> {
+  if (target) {
+    const w = await witnessIn(target)
+    if (w) return w
   }
-  return false
+  for (const demo of builtDemos()) {
+    const t = Target.open(demo)
+    try {
+      const w = await witnessIn(t)
+      if (w) return w
+    } finally {
+      t.close()
+    }
+  }
+  return undefined
 }
 
-/** Attach (without running anything) one probe after main.main's prologue: does this bpftrace accept it? */
-export async function confirmMidFunction(caps: BpftraceCapabilities, target: Target): Promise<boolean> {
-  if (!target.findFunction(['main.main'])) return false
-  const main = target.function('main.main')
-  const code = await target.code(main)
-  if (code.postPrologueOffset === undefined) return false
-  return confirmSymbolOffsetAttach(caps, { binary: target.path, symbol: 'main.main', offset: BigInt(code.postPrologueOffset) })
+async function witnessIn(target: Target): Promise<OffsetWitness | undefined> {
+  if (target.isStripped || !target.findFunction(['main.main'])) return undefined
+  const code = await target.code(target.function('main.main'))
+  const offset = code.postPrologueOffset ?? [...code.instructionOffsets].filter((o) => o > 0).sort((a, b) => a - b)[0]
+  return offset === undefined ? undefined : { binary: target.path, symbol: 'main.main', offset: BigInt(offset) }
+}
+
+/** `$GOPROBE_CACHE/demo/<source hash>/demo`, as scripts/start.ts builds it. */
+function builtDemos(): string[] {
+  const dir = join(goprobeCache(), 'demo')
+  try {
+    return readdirSync(dir).map((h) => join(dir, h, 'demo'))
+  } catch {
+    return []
+  }
+}
+
+/** What a command was told: `--bpftrace`, `--bpftrace-version`, and whether it runs the program. */
+export interface BpftraceRequest {
+  readonly bpftrace?: string | undefined
+  readonly bpftraceVersion?: string | undefined
+  readonly run: boolean
+}
+
+/** The bpftrace a program is printed for (and run with, when `path` is set). */
+export interface BpftraceTarget {
+  /** Undefined: the portable subset every release from 0.17 accepts. */
+  readonly bpftraceVersion?: string
+  readonly bpftracePath?: string
+  readonly bpftraceNote?: string
+  readonly capabilities: AttachCapabilities
 }
 
 /**
- * Whether this bpftrace takes link addresses inside functions. It matters only for
- * binaries where raw file offsets would collide with symbol addresses (PIE with symbols);
- * when --info cannot tell, it is settled there by attaching one probe.
+ * Chooses the bpftrace for this binary and says which and why in one line on stderr.
+ * `--bpftrace-version` alone (printing, nothing named) prints for that version without looking
+ * for a bpftrace: only 0.22 and later are known to take probes inside functions from the
+ * version alone. With no bpftrace installed, printing keeps the portable default and says so.
  */
-export async function attachCapabilities(caps: BpftraceCapabilities, target: Target): Promise<AttachCapabilities> {
-  const known = midFunctionKnown(caps)
-  if (known !== undefined) return { midFunctionAddress: known }
-  if (!target.isPIE || target.isStripped) return { midFunctionAddress: false }
-  return { midFunctionAddress: await confirmMidFunction(caps, target) }
+export async function bpftraceFor(request: BpftraceRequest, target: Target): Promise<BpftraceTarget> {
+  const version = request.bpftraceVersion
+  if (version !== undefined) dialectFromText(version) // a bad version is the user's mistake: say it before anything runs
+  const named = request.bpftrace ?? process.env.GOPROBE_BPFTRACE
+  if (version !== undefined && !request.run && !named) {
+    return { bpftraceVersion: version, capabilities: { midFunctionAddress: atLeast(dialectFromText(version).oldest, '0.22') } }
+  }
+  const choice = await chooseBpftrace(request.bpftrace, target.fileOffsetsMayHitSymbols, offsetWitness(target))
+  if (!choice) {
+    if (request.run) throw new UsageError('no bpftrace found on PATH or in goprobe\'s cache: install it (apt-get install bpftrace, or scripts/setup-system.sh) or pass --bpftrace PATH')
+    return { capabilities: { midFunctionAddress: false }, bpftraceNote: 'no bpftrace installed here: printed for every release from 0.17; --bpftrace-version V targets one' }
+  }
+  announce(choice)
+  const v = choice.chosen.caps.version
+  return {
+    bpftraceVersion: version ?? `${v.major}.${v.minor}.${v.patch}`,
+    bpftracePath: choice.chosen.path,
+    capabilities: { midFunctionAddress: choice.chosen.offsets.accepted === true },
+  }
 }
 
-export { detectCapabilities }
+function announce(choice: Choice): void {
+  process.stderr.write(`goprobe: ${choice.explanation}\n`)
+}

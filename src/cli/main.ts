@@ -18,18 +18,21 @@ commands:
        [--signature 'func(...) ...']     (declare the signature when the binary has no DWARF)
   lines <binary> <file.go>[:line] [--json]
                                          the functions and pcs a source file or line compiles to
-  compile <probe> <binary> [key=value ...] [options]
+  compile <probe> <binary> [key=value ...] [--bpftrace PATH] [--bpftrace-version V] [options]
                                          print the bpftrace program (probe: bundled name or path to a .ts module)
-  run <probe> <binary> [key=value ...] [-c CMD | -p PID] [--bpftrace PATH]
+                                         for the bpftrace goprobe would run (see doctor)
+  run <probe> <binary> [key=value ...] [-c CMD | -p PID] [--bpftrace PATH] [--bpftrace-version V]
                                          compile and run it under bpftrace (as root)
   list [--json]                          the bundled probes and their parameters
   types <binary> [--package P] [--type T] [--function F] [--depth N] [-o FILE] [--tsconfig]
                                          TypeScript declarations of the binary's Go types and functions
-  check <probe> [--binary B] [key=value ...]
+  check <probe> [--binary B] [key=value ...] [--bpftrace PATH] [--bpftrace-version V]
                                          type-check a probe module (and compile it for B) and list its errors
-  doctor [binary] [--bpftrace PATH]      what works on this machine (bpftrace, privileges, tracefs, BTF)
+  doctor [binary] [--bpftrace PATH]      what works on this machine: every bpftrace found and what it can
+                                         do, the one goprobe uses; privileges, tracefs, BTF
 
-'goprobe compile <probe> --help' shows a probe's parameters and options.`
+'goprobe compile <probe> --help' shows a probe's parameters and options. The bpftrace used is
+--bpftrace, else $GOPROBE_BPFTRACE, else the most capable on PATH and in goprobe's cache.`
 
 type Handler = (args: string[]) => Promise<number>
 
@@ -49,6 +52,7 @@ function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[]
 }
 
 const json = { json: { type: 'boolean' } } as const
+const bpftraceOptions = { bpftrace: { type: 'string' }, 'bpftrace-version': { type: 'string' } } as const
 
 const commands: Record<string, Handler> = {
   async info(args) {
@@ -79,7 +83,7 @@ const commands: Record<string, Handler> = {
   },
   async run(args) {
     const [probe, ...rest] = args
-    if (!probe || probe.startsWith('-')) throw new UsageError('usage: goprobe run <probe> <binary> [key=value ...] [-c CMD | -p PID] [--bpftrace PATH]')
+    if (!probe || probe.startsWith('-')) throw new UsageError('usage: goprobe run <probe> <binary> [key=value ...] [-c CMD | -p PID] [--bpftrace PATH] [--bpftrace-version V]')
     const [{ probeMain }, { loadProbe }] = await Promise.all([import('./probe-cli.ts'), import('./probe-modules.ts')])
     return probeMain(await loadProbe(probe), [...rest, '--run'], `goprobe run ${probe}`)
   },
@@ -99,8 +103,10 @@ const commands: Record<string, Handler> = {
     })
   },
   async check(args) {
-    const p = parse(args, { binary: { type: 'string' } }, 1, 'goprobe check <probe.ts> [--binary B] [key=value ...]')
-    return p ? (await import('./commands/check.ts')).checkCommand(p.positionals[0]!, p.values.binary, (await import('./probe-cli.ts')).parseParams(p.positionals.slice(1))) : 0
+    const p = parse(args, { binary: { type: 'string' }, ...bpftraceOptions }, 1, 'goprobe check <probe.ts> [--binary B] [key=value ...] [--bpftrace PATH] [--bpftrace-version V]')
+    if (!p) return 0
+    const bpftrace = { bpftrace: p.values.bpftrace, bpftraceVersion: p.values['bpftrace-version'] }
+    return (await import('./commands/check.ts')).checkCommand(p.positionals[0]!, p.values.binary, (await import('./probe-cli.ts')).parseParams(p.positionals.slice(1)), bpftrace)
   },
   async doctor(args) {
     const p = parse(args, { bpftrace: { type: 'string' } }, 0, 'goprobe doctor [go-binary] [--bpftrace PATH]')

@@ -4,9 +4,8 @@ import * as v from 'valibot'
 import { buildProgram, DEFAULT_STRLEN, type BuildOptions } from '../build.ts'
 import type { ProgramDefinition } from '../dsl/program.ts'
 import { UsageError } from '../errors.ts'
-import { atLeast, parseVersion } from '../bpftrace/version.ts'
 import { Target } from '../target.ts'
-import { attachCapabilities, bpftracePath, detectCapabilities } from './bpftrace-choice.ts'
+import { bpftraceFor } from './bpftrace-choice.ts'
 import { runBpftrace } from './bpftrace-runner.ts'
 
 export const PROBE_OPTIONS = {
@@ -36,8 +35,10 @@ export function probeUsage(def: ProgramDefinition, invocation: string): string {
     '  --run                      run it under bpftrace (as root) instead of printing it',
     '  -c, --command CMD          with --run: start CMD and trace only it',
     '  -p, --pid PID              trace only this process',
-    '  --bpftrace PATH            the bpftrace to run or target (default $GOPROBE_BPFTRACE or bpftrace on PATH)',
-    '  --bpftrace-version V       print for this bpftrace version (default: what 0.17 and every later version accept)',
+    '  --bpftrace PATH            the bpftrace to run or print for (default $GOPROBE_BPFTRACE, else the most',
+    '                             capable found on PATH and in goprobe\'s cache; see goprobe doctor)',
+    '  --bpftrace-version V       print for this release (0.22.0) or range (0.17.0..latest); default: the chosen',
+    '                             bpftrace\'s, or 0.17.0..latest when none is installed',
     `  --strlen N                 bytes read for Go strings (default ${DEFAULT_STRLEN})`,
     '  -h, --help                 this help',
   ].join('\n')
@@ -99,26 +100,14 @@ export async function probeMain(def: ProgramDefinition, argv: readonly string[],
       ...(strlen === undefined ? {} : { strlen }),
       ...(pid !== undefined ? { pid } : values.command ? { pid: 'child' as const } : {}),
     }
-    if (!values.run) {
-      // Printing for a named version: from 0.22 every release takes addresses inside functions.
-      const version = values['bpftrace-version']
-      const target22 = version !== undefined && atLeast(parseVersion(version), '0.22')
-      const built = await buildProgram(def, target, { ...options, ...(version ? { bpftraceVersion: version, capabilities: { midFunctionAddress: target22 } } : {}) })
-      if (values.output) writeFileSync(values.output, built.text)
-      else process.stdout.write(built.text)
-      for (const n of built.notes) process.stderr.write(`goprobe: note: ${n}\n`)
-      return 0
-    }
-    const caps = await detectCapabilities(bpftracePath(values.bpftrace))
-    const v = caps.version
-    const built = await buildProgram(def, target, {
-      ...options,
-      bpftraceVersion: values['bpftrace-version'] ?? `${v.major}.${v.minor}.${v.patch}`,
-      capabilities: await attachCapabilities(caps, target),
-    })
+    const bpftrace = await bpftraceFor({ bpftrace: values.bpftrace, bpftraceVersion: values['bpftrace-version'], run: values.run ?? false }, target)
+    const built = await buildProgram(def, target, { ...options, ...bpftrace })
     if (values.output) writeFileSync(values.output, built.text)
+    else if (!values.run) process.stdout.write(built.text)
     for (const n of built.notes) process.stderr.write(`goprobe: note: ${n}\n`)
-    return await runBpftrace({ bpftrace: caps.path, text: built.text, requirements: built.requirements, ...(values.command ? { command: values.command } : {}), ...(pid ? { pid } : {}) })
+    if (!values.run) return 0
+    // bpftraceFor names the bpftrace whenever it is to run (or throws).
+    return await runBpftrace({ bpftrace: bpftrace.bpftracePath!, text: built.text, requirements: built.requirements, ...(values.command ? { command: values.command } : {}), ...(pid ? { pid } : {}) })
   } finally {
     target.close()
   }

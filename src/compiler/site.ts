@@ -3,6 +3,7 @@ import { hex } from '../binary/bytes.ts'
 import * as bt from '../bpftrace/ast.ts'
 import type { ExprNode, MachineRegister, ParamRef, StmtNode } from '../dsl/ir.ts'
 import { UnknownNameError, UnsupportedError, UsageError } from '../errors.ts'
+import { copyOrigin, withOrigin } from '../origin.ts'
 import { typeString } from '../gotypes/types.ts'
 import { suggest } from '../util/suggest.ts'
 import { parseFormat } from './format.ts'
@@ -112,8 +113,10 @@ export class SiteCompiler {
     const outer = this.temps
     this.temps = { stmts: [], byExpr: new Map() }
     try {
-      const out = this.statementBody(s)
-      return [...this.temps.stmts, ...out]
+      const out = [...withOrigin(s, () => this.statementBody(s))]
+      const all = [...this.temps.stmts, ...out]
+      for (const made of all) copyOrigin(s, made)
+      return all
     } finally {
       this.temps = outer
     }

@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.ts'
+import { markOrigin } from '../origin.ts'
 import type { StmtNode } from './ir.ts'
 
 /**
@@ -11,6 +12,7 @@ const blocks: StmtNode[][] = []
 export function record(stmt: StmtNode): void {
   const top = blocks[blocks.length - 1]
   if (!top) throw new UsageError(`${stmt.kind} can only be used inside a probe handler (onEntry, onReturn, begin, end, interval)`)
+  markOrigin(stmt)
   top.push(stmt)
 }
 

@@ -1,13 +1,14 @@
 /**
- * Where in a probe's source a goprobe error belongs. goprobe's IR carries no source
- * positions, so this looks, in order, for a stack frame in the probe file (errors the DSL
- * throws while the probe's body runs), then for the name the error is about written as a
- * string literal (`'main.nope'`, `'Hots'`: unknown functions, fields, parameters), and
- * otherwise gives the first line.
+ * Where in a probe's source a goprobe error belongs. This looks, in order, for a stack frame
+ * in the probe file (errors the DSL throws while the probe's body runs), then for where the
+ * statement at fault was written (src/origin.ts: errors found while compiling or printing
+ * it), then for the name the error is about written as a string literal (`'main.nope'`,
+ * `'Hots'`: unknown functions and parameters), and otherwise gives the first line.
  */
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { UnknownNameError } from '../errors.ts'
+import { errorOrigin } from '../origin.ts'
 
 export interface SourcePosition {
   readonly line: number
@@ -15,7 +16,8 @@ export interface SourcePosition {
 }
 
 export function locateError(error: Error, file: string): SourcePosition {
-  return fromStack(error, file) ?? fromQuotedName(error, readFileSync(file, 'utf8')) ?? { line: 1, column: 1 }
+  const origin = errorOrigin(error)
+  return fromStack(error, file) ?? (origin && fromStack(origin, file)) ?? fromQuotedName(error, readFileSync(file, 'utf8')) ?? { line: 1, column: 1 }
 }
 
 function fromStack(error: Error, file: string): SourcePosition | undefined {

@@ -2,88 +2,42 @@
  * Running real bpftrace in end-to-end tests, and deciding (loudly) when they cannot run.
  *
  * Two builds matter (see DESIGN.md): Debian's stock 0.17, and 0.17 rebuilt with
- * ALLOW_UNSAFE_PROBE so that `uprobe:bin:func+offset` is accepted with --unsafe.
+ * ALLOW_UNSAFE_PROBE so that `uprobe:bin:func+offset` is accepted with --unsafe. Which is
+ * which is settled by goprobe's own rule (see bpftrace-facts.ts).
  */
-import { execFileSync, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { describe, it } from 'vitest'
-import { cacheDir } from './fixtures.ts'
+import { inspectForTests, offsetCapablePath, stockPath, type Bpftrace } from './bpftrace-facts.ts'
 
-export interface Bpftrace {
-  path: string
-  /** As `bpftrace --version` prints it, e.g. 'v0.17.0'. */
-  version: string
-  /**
-   * Symbol+offset uprobes are allowed with --unsafe: `bpftrace --info` says `unsafe uprobe: yes`,
-   * or scripts/setup-system.sh left its BUILT_WITH_ALLOW_UNSAFE_PROBE marker next to the binary.
-   * The marker is needed because 0.17's --info tests a misspelled macro (HAVE_UNSAFE_UPROBE)
-   * and says "no" even when built with ALLOW_UNSAFE_PROBE; test/unit/fixtures.test.ts checks
-   * the claim by attaching a real offset probe.
-   */
-  offsetCapable: boolean
-}
+export type { Bpftrace }
 
 export type BpftraceNeed = 'any' | 'offset-capable' | 'stock'
 
-/** Left by scripts/setup-system.sh next to a bpftrace it built with -DALLOW_UNSAFE_PROBE=ON. */
-const UNSAFE_BUILD_MARKER = 'BUILT_WITH_ALLOW_UNSAFE_PROBE'
-
-/** Inspection results per path: a Bpftrace, or the reason the path is unusable. */
-const inspected = new Map<string, Bpftrace | string>()
-
-function inspect(path: string): Bpftrace | string {
-  let result = inspected.get(path)
-  if (result === undefined) {
-    result = inspectUncached(path)
-    inspected.set(path, result)
-  }
-  return result
-}
-
-function inspectUncached(path: string): Bpftrace | string {
-  if (!existsSync(path)) return `${path} does not exist`
-  try {
-    const versionText = execFileSync(path, ['--version'], { encoding: 'utf8', timeout: 30_000, stdio: 'pipe' })
-    const version = /v\d+\.\d+\.\d+\S*/.exec(versionText)?.[0]
-    if (!version) return `${path} --version printed no version: ${JSON.stringify(versionText)}`
-    // --info writes to stderr in 0.17 and to stdout in later releases: read both.
-    const info = execFileSync('/bin/sh', ['-c', '"$0" --info 2>&1', path], { encoding: 'utf8', timeout: 60_000, stdio: 'pipe' })
-    const offsetCapable = /unsafe uprobe:\s*yes/.test(info) || existsSync(join(dirname(path), UNSAFE_BUILD_MARKER))
-    return { path, version, offsetCapable }
-  } catch (err) {
-    return `${path} does not run: ${err instanceof Error ? err.message : String(err)}`
-  }
-}
-
-function offsetCapablePath(): string {
-  return process.env.GOPROBE_BPFTRACE ?? join(cacheDir(), 'bpftrace-unsafe', 'bpftrace')
-}
-
-function stockPath(): string {
-  return process.env.GOPROBE_BPFTRACE_STOCK ?? '/usr/bin/bpftrace'
-}
+// Settled once per test file, before collection: describeE2E decides synchronously. The global
+// setup has already settled both (and remembered the attach), so this reads what it found.
+const [offsetCapableFound, stockFound] = await Promise.all([inspectForTests(offsetCapablePath()), inspectForTests(stockPath())])
 
 /** Why the offset-capable bpftrace cannot be used, or undefined when it can. */
 function offsetCapableProblem(): string | undefined {
-  const b = inspect(offsetCapablePath())
+  const b = offsetCapableFound
   if (typeof b === 'string') return `offset-capable bpftrace: ${b} (set GOPROBE_BPFTRACE or run scripts/setup-system.sh)`
-  if (!b.offsetCapable) return `offset-capable bpftrace: ${b.path} --info does not say "unsafe uprobe: yes" and there is no ${UNSAFE_BUILD_MARKER} marker next to it (rebuild it with scripts/setup-system.sh)`
+  if (!b.offsetCapable) return `offset-capable bpftrace: ${b.path} does not take probes inside functions (${b.offsetSupport}); rebuild it with scripts/setup-system.sh`
   return undefined
 }
 
-/** $GOPROBE_BPFTRACE, default ${GOPROBE_CACHE:-~/.cache/goprobe}/bpftrace-unsafe/bpftrace; undefined unless it is offset-capable. */
+/** $GOPROBE_BPFTRACE, default ${GOPROBE_CACHE:-~/.cache/goprobe}/bpftrace-unsafe/bpftrace; undefined unless it takes probes inside functions. */
 export function offsetCapableBpftrace(): Bpftrace | undefined {
-  const b = inspect(offsetCapablePath())
+  const b = offsetCapableFound
   return typeof b === 'string' || !b.offsetCapable ? undefined : b
 }
 
 /** $GOPROBE_BPFTRACE_STOCK, default /usr/bin/bpftrace; undefined when it does not run. */
 export function stockBpftrace(): Bpftrace | undefined {
-  const b = inspect(stockPath())
-  return typeof b === 'string' ? undefined : b
+  return typeof stockFound === 'string' ? undefined : stockFound
 }
 
 function tracefsMounted(): boolean {
@@ -97,8 +51,7 @@ function tracefsMounted(): boolean {
 export function e2eUnavailableReason(need: BpftraceNeed = 'any'): string | undefined {
   if (process.getuid?.() !== 0) return 'not running as root (bpftrace needs root to attach probes)'
   if (!tracefsMounted()) return 'tracefs is not mounted (no /sys/kernel/tracing/uprobe_events); run scripts/setup-system.sh'
-  const stock = inspect(stockPath())
-  const stockProblem = typeof stock === 'string' ? `stock bpftrace: ${stock} (set GOPROBE_BPFTRACE_STOCK)` : undefined
+  const stockProblem = typeof stockFound === 'string' ? `stock bpftrace: ${stockFound} (set GOPROBE_BPFTRACE_STOCK)` : undefined
   switch (need) {
     case 'stock':
       return stockProblem

@@ -13,7 +13,6 @@ import {
   compileOnlyArgs,
   confirmSymbolOffsetAttach,
   detectCapabilities,
-  midFunctionForms,
   parseInfoOutput,
   parseVersionOutput,
   symbolEntryIsExact,
@@ -90,18 +89,6 @@ describe('parsing --version and --info', () => {
 
 describe('derived probe forms and flags', () => {
   const stock017: BpftraceCapabilities = { path: 'bpftrace', version: parseVersion('0.17.0'), bfd: false, unsafeProbeBuild: undefined, btf: true, liblldb: false }
-
-  it('offers symbol+offset only where bpftrace accepts it, and file offsets everywhere', () => {
-    expect(midFunctionForms(stock017)).toEqual([{ kind: 'fileOffset', needsUnsafe: true }])
-    expect(midFunctionForms({ ...stock017, unsafeProbeBuild: true })).toEqual([
-      { kind: 'symbolOffset', needsUnsafe: true },
-      { kind: 'fileOffset', needsUnsafe: true },
-    ])
-    expect(midFunctionForms(caps('0.21.2'))[0]).toEqual({ kind: 'symbolOffset', needsUnsafe: true })
-    expect(midFunctionForms({ ...caps('0.21.2'), unsafeProbeBuild: false })).toEqual([{ kind: 'fileOffset', needsUnsafe: true }])
-    expect(midFunctionForms(caps('0.22.1'))[0]).toEqual({ kind: 'symbolOffset', needsUnsafe: false })
-    expect(midFunctionForms(caps('0.26.1'))[0]).toEqual({ kind: 'symbolOffset', needsUnsafe: true })
-  })
 
   it('knows that 0.21-0.23 with liblldb move symbol probes past the prologue', () => {
     expect(symbolEntryIsExact(stock017)).toBe(true)

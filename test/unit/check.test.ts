@@ -26,6 +26,9 @@ async function run(command: string, args: string[], cwd: string): Promise<{ code
 const goprobe = (args: string[], cwd: string) => run('node', [join(REPO_ROOT, 'bin', 'goprobe.js'), ...args], cwd)
 const tsc = (cwd: string) => run('node', [join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], cwd)
 
+/** The one line on stderr naming the bpftrace a program is compiled for. */
+const CHOICE_LINE = /^goprobe: bpftrace \d+\.\d+\.\d+ at \S+ \([^\n]*\)\n$/
+
 /** The 1-based line of the only line containing `marker`. */
 function lineOf(text: string, marker: string): number {
   const lines = text.split('\n')
@@ -109,10 +112,12 @@ describe('goprobe check', () => {
   it('passes the corrected probe, which also compiles for the binary', async () => {
     writeFileSync(join(dir, 'probe.ts'), CORRECTED)
     expect(await goprobe(['check', 'probe.ts'], dir)).toEqual({ code: 0, stdout: '', stderr: '' })
-    expect(await goprobe(['check', 'probe.ts', '--binary', binary.path], dir)).toEqual({ code: 0, stdout: '', stderr: '' })
+    // With a binary, goprobe says which bpftrace it compiled for, in one line (see bpftrace-choice.test.ts).
+    const checked = await goprobe(['check', 'probe.ts', '--binary', binary.path], dir)
+    expect(checked).toEqual({ code: 0, stdout: '', stderr: expect.stringMatching(CHOICE_LINE) })
     expect((await tsc(dir)).code).toBe(0)
     const compiled = await goprobe(['compile', './probe.ts', binary.path], dir)
-    expect(compiled.stderr).toBe('')
+    expect(compiled.stderr).toMatch(CHOICE_LINE)
     expect(compiled.code).toBe(0)
     expect(compiled.stdout.match(/^uprobe:/gm)?.length).toBeGreaterThanOrEqual(2)
   }, 180_000)
@@ -124,6 +129,25 @@ describe('goprobe check', () => {
     expect(out.code).toBe(1)
     expect(diagnosticLines(out.stdout)).toEqual([lineOf(UNTYPED, 'MISSPELLED')])
     expect(out.stdout).toMatch(/error goprobe: unknown field .* "Hots"; did you mean "Host"/)
+  }, 180_000)
+
+  it('maps an error found while printing for a version range to the statement at fault, and takes --bpftrace-version', async () => {
+    const text = `import { program, uprobe, arg, goString, map, printf } from 'goprobe'
+
+export default program(import.meta, { name: 'hosts', description: 'requests by host' }, () => {
+  uprobe('net/http.(*Client).do').onEntry(() => {
+    printf('%s\\n', goString(arg('req').field('Host')))
+    map('byHost').at(goString(arg('req').field('Host'))).count() // STRING-KEY
+  })
+})
+`
+    writeFileSync(join(dir, 'hosts.ts'), text)
+    const range = await goprobe(['check', 'hosts.ts', '--binary', binary.path, '--bpftrace-version', '0.17.0..latest'], dir)
+    expect(range.code, range.stderr).toBe(1)
+    expect(diagnosticLines(range.stdout)).toEqual([lineOf(text, 'STRING-KEY')])
+    expect(range.stdout).toMatch(/error goprobe: a Go string outside printf\("%s"\) has no form that reads the same bytes on every version of bpftrace 0\.17\.0\.\.latest/)
+    // One release has one form: the same probe checks clean.
+    expect(await goprobe(['check', 'hosts.ts', '--binary', binary.path, '--bpftrace-version', '0.17.0'], dir)).toEqual({ code: 0, stdout: '', stderr: '' })
   }, 180_000)
 
   it('maps an error the DSL throws while the probe body runs to its line', async () => {

@@ -4,20 +4,22 @@ import { buildProgram } from '../../build.ts'
 import { GoprobeError, UsageError } from '../../errors.ts'
 import { locateError } from '../../typegen/error-location.ts'
 import { typeCheckProbe, type SourceDiagnostic } from '../../typegen/type-check.ts'
+import { Target } from '../../target.ts'
+import { bpftraceFor, type BpftraceRequest } from '../bpftrace-choice.ts'
 import { loadProbe } from '../probe-modules.ts'
 
 /**
  * `goprobe check`: the probe's TypeScript errors, then (with a binary, once the types are
  * right) goprobe's own, one `file:line:col message` each. Exit 1 when there are any.
  */
-export async function checkCommand(probe: string, binary: string | undefined, params: Record<string, string | string[]>): Promise<number> {
+export async function checkCommand(probe: string, binary: string | undefined, params: Record<string, string | string[]>, bpftrace: Omit<BpftraceRequest, 'run'> = {}): Promise<number> {
   const file = resolve(probe)
   if (!existsSync(file)) throw new UsageError(`no probe module at ${file}`)
   const diagnostics = typeCheckProbe(file)
   if (binary !== undefined) {
     if (diagnostics.length) process.stderr.write(`goprobe: not compiled for ${binary}: fix the type errors first\n`)
     else {
-      const error = await compileError(file, binary, params)
+      const error = await compileError(file, binary, params, bpftrace)
       if (error) diagnostics.push({ file, ...locateError(error, file), message: `error goprobe: ${error.message}` })
     }
   }
@@ -25,15 +27,24 @@ export async function checkCommand(probe: string, binary: string | undefined, pa
   return diagnostics.length ? 1 : 0
 }
 
-async function compileError(file: string, binary: string, params: Record<string, string | string[]>): Promise<GoprobeError | undefined> {
+/** Compiles the probe for the binary and the bpftrace `goprobe compile` would print for. */
+async function compileError(file: string, binary: string, params: Record<string, string | string[]>, bpftrace: Omit<BpftraceRequest, 'run'>): Promise<GoprobeError | undefined> {
   if (!existsSync(binary)) throw new UsageError(`no binary at ${resolve(binary)}`)
+  const def = await loadProbe(file)
+  const target = Target.open(binary)
   try {
-    await buildProgram(await loadProbe(file), binary, { params })
-    return undefined
-  } catch (e) {
-    // Errors about the binary itself (not ELF, not Go) are not the probe's: they stay CLI errors.
-    if (e instanceof GoprobeError && !isBinaryProblem(e)) return e
-    throw e
+    // A bpftrace that does not run is the command line's problem, not the probe's: it is thrown.
+    const chosen = await bpftraceFor({ ...bpftrace, run: false }, target)
+    try {
+      await buildProgram(def, target, { params, ...chosen })
+      return undefined
+    } catch (e) {
+      // Errors about the binary itself (not ELF, not Go) are not the probe's: they stay CLI errors.
+      if (e instanceof GoprobeError && !isBinaryProblem(e)) return e
+      throw e
+    }
+  } finally {
+    target.close()
   }
 }
 
