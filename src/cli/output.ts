@@ -1,16 +1,20 @@
-import { GoprobeError } from '../errors.ts'
+import { GoprobeError, SourceError } from '../errors.ts'
+import { userCodeError } from './user-code.ts'
 
 /**
- * The CLI's error boundary: goprobe's own errors become one line on stderr and their
- * exit code; anything else is a bug and keeps its stack trace so it can be reported.
+ * The CLI's error boundary: goprobe's own errors, and exceptions thrown by the user's probe
+ * code, become one line on stderr and their exit code; anything else is a bug in goprobe and
+ * keeps its stack trace so it can be reported.
  */
 export async function runCommand(fn: () => Promise<number | void>): Promise<void> {
   try {
     const code = await fn()
     if (typeof code === 'number') process.exitCode = code
-  } catch (e) {
+  } catch (thrown) {
+    const e = thrown instanceof GoprobeError ? thrown : (userCodeError(thrown) ?? thrown)
     if (e instanceof GoprobeError) {
-      process.stderr.write(`goprobe: ${e.message}\n`)
+      // A position in the user's file leads the line, as compilers print it, so editors can jump there.
+      process.stderr.write(e instanceof SourceError ? `${e.message}\n` : `goprobe: ${e.message}\n`)
       process.exitCode = e.exitCode
       return
     }
