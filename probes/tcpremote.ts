@@ -5,9 +5,9 @@ import { printfWithAddress, tcpAccepts, tcpDials, type TcpAddress } from '../std
 export default program(import.meta, {
   name: 'tcpremote',
   description: 'TCP connections dialed (with result and latency) and accepted by a Go program, with remote addresses as Go prints them',
-  params: v.strictObject({
-    port: v.optional(v.pipe(v.string(), v.regex(/^\d{1,5}$/, 'a port number'), v.transform(Number), v.description('only connections whose remote port is this'))),
-  }, 'not a parameter of this probe (see --help)'),
+  params: v.object({
+    port: v.optional(v.pipe(v.string(), v.regex(/^\d{1,5}$/, 'must be a port number'), v.transform(Number), v.description('only connections whose remote port is this'))),
+  }),
   examples: ['./server', './client port=443 --run -c ./client'],
 }, ({ port }) => {
   const ifPortMatches = (remote: TcpAddress, fn: () => void) => (port === undefined ? fn() : when(remote.port.eq(port), fn))
