@@ -1,4 +1,6 @@
-// tcpremote: TCP connections a Go program dials and accepts, with the remote address.
+// tcpremote: TCP connections a Go program dials and accepts, with the remote address. A
+// program that only dials (or only listens) has no code for the other side: that part is left
+// out with a note.
 import { program, v, when } from '../src/index.ts'
 import { printfWithAddress, tcpAccepts, tcpDials, type TcpAddress } from '../stdlib/net.ts'
 
@@ -14,6 +16,6 @@ export default program(import.meta, {
   tcpDials((d) => ifPortMatches(d.remote, () => {
     when(d.failed, () => printfWithAddress('connect %A error %d us\n', d.remote, d.latencyNs.div(1000)))
       .otherwise(() => printfWithAddress('connect %A ok %d us\n', d.remote, d.latencyNs.div(1000)))
-  }))
-  tcpAccepts((a) => ifPortMatches(a.remote, () => printfWithAddress('accept %A\n', a.remote)))
+  }), { optional: true })
+  tcpAccepts((a) => ifPortMatches(a.remote, () => printfWithAddress('accept %A\n', a.remote)), { optional: true })
 })
