@@ -7,7 +7,7 @@ export default program(import.meta, {
   name: 'goroutine',
   description: 'goroutine creation: parent and child goroutine ids, creation site and start function',
   params: v.object({
-    stack: v.optional(v.picklist(['true', 'false']), 'false'),
+    stack: v.pipe(v.optional(v.picklist(['true', 'false']), 'false'), v.description('true: also print the creating thread\'s user stack (16 frames)')),
   }),
   examples: ['stack=true'],
 }, (params) => {

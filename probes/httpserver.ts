@@ -5,9 +5,9 @@ import { httpServerRequests } from '../stdlib/http.ts'
 export default program(import.meta, {
   name: 'httpserver',
   description: 'HTTP requests served by net/http: method, path, client address, status, handler latency',
-  params: v.strictObject({
+  params: v.object({
     path: v.optional(v.pipe(v.string(), v.description('only requests for exactly this URL path'))),
-  }, 'not a parameter of this probe (see --help)'),
+  }),
   examples: ['./server', './server path=/healthz --run -c ./server'],
 }, ({ path }) => {
   httpServerRequests((r) => {

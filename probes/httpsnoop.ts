@@ -5,9 +5,9 @@ import { httpClientRequests } from '../stdlib/http.ts'
 export default program(import.meta, {
   name: 'httpsnoop',
   description: 'HTTP client requests made with net/http: method, URL, status (or error), latency',
-  params: v.strictObject({
+  params: v.object({
     host: v.optional(v.pipe(v.string(), v.description('only requests whose URL host is exactly this, port included when the URL has one (example.com, 127.0.0.1:8080)'))),
-  }, 'not a parameter of this probe (see --help)'),
+  }),
   examples: ['./server', './server host=example.com:443 --run -c ./server'],
 }, ({ host }) => {
   httpClientRequests((r) => {

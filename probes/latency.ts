@@ -7,7 +7,10 @@ import { flag, oneOrMore } from '../stdlib/params.ts'
 export default program(import.meta, {
   name: 'latency',
   description: 'latency histogram (ns) of the given functions, optionally every call',
-  params: v.object({ symbol: oneOrMore, print: flag(false) }),
+  params: v.object({
+    symbol: v.pipe(oneOrMore, v.description('the function to time; repeat for several')),
+    print: v.pipe(flag(false), v.description('true: also print each call with its goroutine and duration')),
+  }),
   examples: ['symbol=main.handle', 'symbol=net/http.(*conn).serve symbol=main.query print=true'],
 }, (params) => {
   const latency = map('latency_ns')

@@ -8,7 +8,7 @@ import { flag } from '../stdlib/params.ts'
 export default program(import.meta, {
   name: 'panics',
   description: 'panics: goroutine, dynamic type and message of the value, and the stack',
-  params: v.object({ stack: flag(true) }),
+  params: v.object({ stack: v.pipe(flag(true), v.description('false: leave out the stack (12 frames) printed after each panic')) }),
   examples: ['', 'stack=false'],
 }, (params) => {
   onPanic((p) => {

@@ -6,7 +6,7 @@ export default program(import.meta, {
   name: 'random',
   description: 'bytes read from crypto/rand, as hex',
   params: v.object({
-    max: v.optional(v.pipe(v.string(), v.transform(Number), v.integer(), v.minValue(1), v.maxValue(64)), '64'),
+    max: v.pipe(v.optional(v.pipe(v.string(), v.transform(Number), v.integer(), v.minValue(1), v.maxValue(64)), '64'), v.description('bytes printed per read at most, 1 to 64 (the size printed is always the whole read)')),
   }),
   examples: ['', 'max=16'],
 }, (params) => {

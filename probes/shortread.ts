@@ -7,7 +7,7 @@ import { flag } from '../stdlib/params.ts'
 export default program(import.meta, {
   name: 'shortread',
   description: 'short reads of os.File (n < len(b)): file, requested and returned bytes',
-  params: v.object({ all: flag(false) }),
+  params: v.object({ all: v.pipe(flag(false), v.description('true: print every read, not only the short ones')) }),
   examples: ['', 'all=true'],
 }, (params) => {
   onFileRead((r) => {

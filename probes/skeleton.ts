@@ -7,7 +7,7 @@ import { oneOrMore } from '../stdlib/params.ts'
 export default program(import.meta, {
   name: 'skeleton',
   description: 'empty entry and return probes for the given functions, with their resolved comments',
-  params: v.object({ symbol: oneOrMore }),
+  params: v.object({ symbol: v.pipe(oneOrMore, v.description('a function to give empty entry and return probes; repeat for several')) }),
   examples: ['symbol=main.handle symbol=net/http.(*Client).do'],
 }, (params) => {
   for (const fn of params.symbol) {

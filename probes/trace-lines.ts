@@ -20,11 +20,11 @@ export default program(import.meta, {
   name: 'trace-lines',
   description: 'print each run of the given source lines with its goroutine, and count them',
   params: v.object({
-    line: oneOrMore,
-    file: v.optional(v.pipe(v.string(), v.minLength(1))),
-    function: v.optional(v.pipe(v.string(), v.minLength(1))),
-    stack: flag(false),
-    quiet: flag(false),
+    line: v.pipe(oneOrMore, v.description('a source line, FILE.go:LINE, or a bare LINE with file=; repeat for several')),
+    file: v.optional(v.pipe(v.string(), v.minLength(1), v.description('the source file (a path or its tail) of the line= values given as bare numbers'))),
+    function: v.optional(v.pipe(v.string(), v.minLength(1), v.description('only the line\'s code in this function (an inlined line has code in several)'))),
+    stack: v.pipe(flag(false), v.description('true: also print the user stack at each hit')),
+    quiet: v.pipe(flag(false), v.description('true: print nothing per hit, only the counts per line at exit')),
   }),
   examples: ['line=handler.go:42', 'file=main.go line=31 line=36 stack=true', 'line=server.go:120 function=main.(*server).handle quiet=true'],
 }, (params) => {

@@ -62,3 +62,14 @@ export class UnsupportedError extends GoprobeError {
 export class UsageError extends GoprobeError {
   override name = 'UsageError'
 }
+
+/**
+ * A mistake in the user's own probe module (a syntax error, an undefined name, an exception
+ * its code threw), reported at the place in their file: `probe.ts:4:5: message`.
+ */
+export class SourceError extends GoprobeError {
+  override name = 'SourceError'
+  constructor(readonly file: string, readonly line: number | undefined, readonly column: number | undefined, readonly detail: string) {
+    super(`${file}${line === undefined ? '' : `:${line}${column === undefined ? '' : `:${column}`}`}: ${detail}`)
+  }
+}

@@ -17,6 +17,7 @@ import { DwarfFunctions, type DwarfFunction } from './dwarf/go-functions.ts'
 import { DwarfTypes } from './dwarf/go-types.ts'
 import { DwarfVariables } from './dwarf/go-variables.ts'
 import { BinaryFormatError, GoprobeError, UnknownNameError, UnsupportedError, UsageError } from './errors.ts'
+import { packagePathsOf, typeNameSpellings } from './gotypes/aliases.ts'
 import { parseSignature, parseType } from './gotypes/parse.ts'
 import { versionTableFor, type VersionTable } from './gotypes/tables/version-table.ts'
 import type { FactSource, GoType, Signature } from './gotypes/types.ts'
@@ -46,6 +47,8 @@ export class Target implements TargetFacts {
   private dwarfCache?: { types: DwarfTypes; functions: DwarfFunctions; variables: DwarfVariables } | null
   private runtimeTypesCache?: RuntimeTypes | GoprobeError
   private versionTableCache?: VersionTable | string
+  /** Package paths of the binary's functions, for type names written with a package's name only (`fs.FileMode`). */
+  private packagePathsCache?: Set<string>
   private readonly codeCache = new Map<string, Promise<CodeFacts>>()
 
   private constructor(readonly binary: GoBinary, readonly path: string) {}
@@ -230,8 +233,20 @@ export class Target implements TargetFacts {
     return (this.versionTableCache ??= versionTableFor(this.binary.goVersion))
   }
 
-  /** A named type from the strongest source that has it: DWARF, then runtime type metadata, then the version table. */
+  /**
+   * A named type from the strongest source that has it: DWARF, then runtime type metadata, then
+   * the version table; under the name as written, else as Go's aliases and package names allow.
+   */
   private namedType(name: string): Fact<GoType> | undefined {
+    const spellings = typeNameSpellings(name, () => (this.packagePathsCache ??= packagePathsOf(this.binary.functions.functions.map((f) => f.name))))
+    for (const spelling of spellings) {
+      const found = this.namedTypeSpelled(spelling)
+      if (found) return found
+    }
+    return undefined
+  }
+
+  private namedTypeSpelled(name: string): Fact<GoType> | undefined {
     const fromDwarf = this.dwarf?.types.lookupType(name)
     if (fromDwarf) return { value: fromDwarf, source: 'dwarf', detail: 'DWARF' }
     const fromRuntime = this.runtimeTypes?.lookupType(name)

@@ -48,9 +48,13 @@ export interface TcpDial {
 
 const DIAL_TCP = 'net.(*sysDialer).dialTCP' as const
 
-/** Register a probe of every TCP dial (each address tried); `onDial` runs when it returns. */
-export function tcpDials(onDial: (d: TcpDial) => void): Uprobe<Functions[typeof DIAL_TCP]> {
+/**
+ * Register a probe of every TCP dial (each address tried); `onDial` runs when it returns.
+ * `optional`: leave it out, with a note, when the binary never dials.
+ */
+export function tcpDials(onDial: (d: TcpDial) => void, options: { optional?: boolean } = {}): Uprobe<Functions[typeof DIAL_TCP]> {
   return uprobe(DIAL_TCP, {
+    ...options,
     signatures: { [DIAL_TCP]: 'func (sd *net.sysDialer) dialTCP(ctx context.Context, laddr, raddr *net.TCPAddr) (*net.TCPConn, error)' },
   }).onReturn(({ entry, result }) => {
     onDial({ remote: bindTcpAddress('dialRemote', entry.arg('raddr')), failed: result(1).isNil().not(), latencyNs: nsecs().sub(entry.value(nsecs())) })
@@ -64,9 +68,13 @@ export interface TcpAccept {
 
 const ACCEPT = 'net.(*TCPListener).accept' as const
 
-/** Register a probe of every accepted TCP connection. */
-export function tcpAccepts(onAccept: (a: TcpAccept) => void): Uprobe<Functions[typeof ACCEPT]> {
+/**
+ * Register a probe of every accepted TCP connection.
+ * `optional`: leave it out, with a note, when the binary never listens.
+ */
+export function tcpAccepts(onAccept: (a: TcpAccept) => void, options: { optional?: boolean } = {}): Uprobe<Functions[typeof ACCEPT]> {
   return uprobe(ACCEPT, {
+    ...options,
     signatures: { [ACCEPT]: 'func (ln *net.TCPListener) accept() (*net.TCPConn, error)' },
   }).onReturn(({ result }) => {
     when(result(1).isNil(), () => {

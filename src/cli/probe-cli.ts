@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import * as v from 'valibot'
 import { buildProgram, DEFAULT_STRLEN, type BuildOptions } from '../build.ts'
 import type { ProgramDefinition } from '../dsl/program.ts'
+import { parameterDefault, parameterDescription, parameterKeys } from '../dsl/params.ts'
 import { UsageError } from '../errors.ts'
 import { Target } from '../target.ts'
 import { bpftraceFor } from './bpftrace-choice.ts'
@@ -20,14 +20,13 @@ export const PROBE_OPTIONS = {
 } as const
 
 export function probeUsage(def: ProgramDefinition, invocation: string): string {
-  const schema = def.meta.params as unknown as { entries?: Record<string, unknown> } | undefined
-  const keys = schema?.entries ? Object.keys(schema.entries) : []
+  const keys = parameterKeys(def.meta.params)
   return [
     `${def.meta.name}: ${def.meta.description}`,
     '',
     `usage: ${invocation} <binary> ${keys.map((k) => `[${k}=...]`).join(' ')} [options]`,
     '',
-    ...(keys.length ? ['parameters (repeat a key to give several values):', ...keys.map((k) => parameterLine(k, schema?.entries?.[k]))] : ['parameters: none']),
+    ...(keys.length ? ['parameters:', ...keys.map((k) => parameterLine(def, k))] : ['parameters: none']),
     ...(def.meta.examples?.length ? ['', 'examples:', ...def.meta.examples.map((e) => `  ${invocation} ./binary ${e}`)] : []),
     '',
     'options:',
@@ -44,15 +43,11 @@ export function probeUsage(def: ProgramDefinition, invocation: string): string {
   ].join('\n')
 }
 
-/** `  key=...   what it does`, from the schema's `v.description(...)` (looked up through `v.optional`). */
-function parameterLine(key: string, entry: unknown): string {
-  let schema = entry as { wrapped?: unknown } | undefined
-  let description: string | undefined
-  while (schema && description === undefined) {
-    description = v.getDescription(schema as v.GenericSchema)
-    schema = schema.wrapped as { wrapped?: unknown } | undefined
-  }
-  return `  ${`${key}=...`.padEnd(26)} ${description ?? ''}`.trimEnd()
+/** `  key=...   what it does (default X)`, from the schema's `v.description(...)` and `v.optional` default. */
+function parameterLine(def: ProgramDefinition, key: string): string {
+  const description = parameterDescription(def.meta.params, key) ?? ''
+  const fallback = parameterDefault(def.meta.params, key)
+  return `  ${`${key}=...`.padEnd(26)} ${description}${fallback === undefined ? '' : ` (default ${fallback})`}`.trimEnd()
 }
 
 /** Split `key=value` arguments; repeated keys become arrays. */

@@ -4,6 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { ProgramDefinition } from '../dsl/program.ts'
 import { UsageError } from '../errors.ts'
 import { suggest } from '../util/suggest.ts'
+import { moduleLoadError } from './user-code.ts'
 
 /** The bundled probes folder of this installation. */
 export const PROBES_DIR = fileURLToPath(new URL('../../probes/', import.meta.url))
@@ -21,7 +22,13 @@ export async function loadProbe(nameOrPath: string): Promise<ProgramDefinition> 
     const names = bundledProbeNames()
     throw new UsageError(`no bundled probe named ${JSON.stringify(nameOrPath)}${hint(suggest(nameOrPath, names))} (goprobe list shows them)`)
   }
-  const mod = (await import(pathToFileURL(file).href)) as { default?: unknown }
+  let mod: { default?: unknown }
+  try {
+    mod = (await import(pathToFileURL(file).href)) as { default?: unknown }
+  } catch (e) {
+    // A bundled probe that fails to load is goprobe's bug, not the user's mistake.
+    throw (looksLikePath && moduleLoadError(e, file)) || e
+  }
   const def = mod.default
   if (!isProgram(def)) throw new UsageError(`${file} does not default-export a program(...) definition`)
   return def

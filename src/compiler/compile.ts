@@ -1,7 +1,8 @@
+import { groupNotes, type Note } from './notes.ts'
 import * as bt from '../bpftrace/ast.ts'
 import { hex } from '../binary/bytes.ts'
 import type { HandlerNode, ProgramNode, UprobeNode } from '../dsl/ir.ts'
-import { UnknownNameError, UnsupportedError } from '../errors.ts'
+import { UnknownNameError, UnsupportedError, UsageError } from '../errors.ts'
 import { chooseAttach, type AttachCapabilities, type AttachChoice } from './attach.ts'
 import { Captures } from './captures.ts'
 import { compileLine } from './line-probe.ts'
@@ -21,14 +22,16 @@ export interface CompiledProgram {
   readonly program: bt.Program
   /** The program needs `bpftrace --unsafe`. */
   readonly unsafe: boolean
-  /** Things the user should know (probes dropped, fallbacks taken). */
+  /** Things the user should know (probes dropped, fallbacks taken), one line each; a note many functions share is one line. */
   readonly notes: readonly string[]
 }
+
+const OPTIONAL_LEFT_OUT = 'optional probe left out'
 
 /** Compile a probe program's IR against one binary into a bpftrace AST. */
 export async function compileProgram(ir: ProgramNode, target: TargetFacts, options: CompileOptions): Promise<CompiledProgram> {
   const scope: ProgramScope = { target, strlen: options.strlen, mapKinds: new Map() }
-  const notes: string[] = []
+  const notes: Note[] = []
   const internalMaps: string[] = []
   let unsafe = false
   const needPids = !options.pid && ir.probes.some((p) => p.kind === 'processExit')
@@ -44,7 +47,7 @@ export async function compileProgram(ir: ProgramNode, target: TargetFacts, optio
     if (p.kind === 'uprobe') {
       const compiled = await compileUprobe(p, index++, scope, options, uprobePredicate, needPids)
       if (!compiled) {
-        notes.push(`skipped optional probe of ${p.functions.join(' | ')}: not in this binary`)
+        notes.push({ text: `${OPTIONAL_LEFT_OUT}: not in this binary`, subject: p.functions.join(' | ') })
         continue
       }
       uprobes.push(...compiled.probes)
@@ -57,12 +60,12 @@ export async function compileProgram(ir: ProgramNode, target: TargetFacts, optio
       const pidStmt = needPids ? [bt.assignMap(bt.map('__pids', bt.builtin('pid')), bt.int(1, 'uint64'))] : []
       const compiled = await compileLine(p, scope, options.capabilities, uprobePredicate, pidStmt)
       if (!compiled) {
-        notes.push(`skipped optional probe of ${p.file}:${p.line}: no code for it in this binary`)
+        notes.push({ text: `${OPTIONAL_LEFT_OUT}: no code for it in this binary`, subject: `${p.file}:${p.line}` })
         continue
       }
       uprobes.push(...compiled.probes)
       unsafe ||= compiled.unsafe
-      notes.push(...compiled.notes)
+      notes.push(...compiled.notes.map((text) => ({ text })))
       continue
     }
     const site = new SiteCompiler(scope, 'plain', undefined)
@@ -83,6 +86,11 @@ export async function compileProgram(ir: ProgramNode, target: TargetFacts, optio
       }
     }
   }
+  const leftOut = notes.filter((n) => n.text.startsWith(OPTIONAL_LEFT_OUT)).map((n) => n.subject)
+  if (leftOut.length && uprobes.length === 0) {
+    // Every part was optional and none is in the binary: nothing would be traced.
+    throw new UsageError(`${ir.name}: this binary has none of what the probe traces (${leftOut.join(', ')})`)
+  }
   if (needPids) internalMaps.push('__pids')
   // bpftrace prints every map at exit; goprobe's bookkeeping maps are not for the user.
   const endBody = [...ends, ...internalMaps.map((m) => bt.clear(bt.map(m)))]
@@ -91,7 +99,7 @@ export async function compileProgram(ir: ProgramNode, target: TargetFacts, optio
   return {
     program: bt.program([...begins, ...uprobes, ...others], { strlen: options.strlen }),
     unsafe,
-    notes,
+    notes: groupNotes(notes),
   }
 }
 
@@ -109,7 +117,7 @@ interface CompiledUprobe {
   probes: bt.Probe[]
   internalMaps: string[]
   unsafe: boolean
-  notes: string[]
+  notes: Note[]
 }
 
 async function compileUprobe(
@@ -147,7 +155,7 @@ async function compileUprobe(
       const sp = check.spAdjust ? bt.binary(bt.reg('sp'), '-', bt.int(check.spAdjust, 'uint64')) : bt.reg('sp')
       const stackguard = bt.deref('uint64', bt.binary(bt.variable('__g'), '+', bt.int(check.guardOffset, 'uint64')))
       body = [bt.ifStmt(bt.binary(sp, '>', stackguard), body)]
-      out.notes.push(`${fn.name}: entry probed at the first instruction, skipping the hit that grows the stack (this bpftrace cannot attach after the prologue)`)
+      out.notes.push({ subject: fn.name, text: 'entry probed at the first instruction, skipping the hit that grows the stack (this bpftrace cannot attach after the prologue)' })
     }
     const vars = site.declarations()
     const comments = [`${shown(fn.name)} entry: ${attach.choice.how}${attach.note}`]
@@ -179,7 +187,7 @@ async function compileUprobe(
     if (site.usesGoroutine()) comments.push(site.goroutineNote())
     out.probes.push(bt.probe(points, body, { predicate, vars: site.declarations(), comments }))
   }
-  for (const w of fn.locationWarnings) out.notes.push(`${fn.name}: ${w}`)
+  for (const w of fn.locationWarnings) out.notes.push({ subject: fn.name, text: w })
   // Known only now: the entry site decided how many words each captured value takes.
   out.internalMaps.push(...captures.internalMaps())
   return out

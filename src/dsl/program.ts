@@ -2,6 +2,7 @@ import * as v from 'valibot'
 import { UsageError } from '../errors.ts'
 import { arg, Expr, receiver, result } from './expr.ts'
 import type { FunctionShape, RefOf, RefType, UntypedFunction } from './go-types.ts'
+import { validateParams } from './params.ts'
 import type { ExprNode, HandlerNode, ParamRef, ProbeNode, ProgramNode, Site, StmtNode } from './ir.ts'
 import { collect, insideHandler } from './recorder.ts'
 
@@ -227,7 +228,7 @@ export function program<S extends ParamsSchema>(
     kind: 'goprobe-program',
     meta,
     build(raw) {
-      const params = validateParams(meta, raw) as v.InferOutput<S>
+      const params = validateParams(meta.name, meta.params, raw) as v.InferOutput<S>
       const outer = probes
       probes = []
       pendingUprobes.push([])
@@ -245,19 +246,6 @@ export function program<S extends ParamsSchema>(
   }
   scheduleDirectRun(module, def as ProgramDefinition)
   return def
-}
-
-function validateParams<S extends ParamsSchema>(meta: ProgramMeta<S>, raw: Record<string, string | string[]>): unknown {
-  if (!meta.params) {
-    const keys = Object.keys(raw)
-    if (keys.length) throw new UsageError(`${meta.name} takes no parameters (got ${keys.join(', ')})`)
-    return {}
-  }
-  const res = v.safeParse(meta.params, raw)
-  if (res.success) return res.output
-  const issue = res.issues[0]
-  const key = issue.path?.map((p) => String(p.key)).join('.') ?? '(parameters)'
-  throw new UsageError(`parameter ${key}: ${issue.message}`)
 }
 
 type DirectRunner = (def: ProgramDefinition) => Promise<void>

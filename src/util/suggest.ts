@@ -1,31 +1,39 @@
 /**
- * "Did you mean" suggestions: the candidates closest to a misspelled name, by edit
- * distance, preferring candidates that contain the request or share its last path
- * element (users often type `Client.do` for `net/http.(*Client).do`).
+ * "Did you mean" suggestions: the candidates closest to a misspelled name.
+ *
+ * A request is compared with the same number of trailing elements of each candidate
+ * (users type `Client.do` or `(*Clinet).do` for `net/http.(*Client).do`), with the
+ * method punctuation `(*` `)` ignored, so the candidate nearest the user's own spelling
+ * ranks first; a common last element alone (`.do`, `.Do`) earns nothing.
  */
 export function suggest(requested: string, candidates: Iterable<string>, max = 3): string[] {
-  const want = requested.toLowerCase()
-  const tail = lastElement(want)
-  const scored: { name: string; score: number }[] = []
+  const want = normalize(requested)
+  const elements = want.split(/[./]/).length
+  const limit = Math.max(2, Math.floor(want.length / 4))
+  const scored: { name: string; distance: number; exactCase: number; length: number }[] = []
   for (const name of candidates) {
-    const lower = name.toLowerCase()
-    let score: number
-    if (lower === want) score = 0
-    else if (lower.endsWith(want) || lastElement(lower) === tail) score = 1
-    else {
-      // Only pay for the edit distance when lengths make a close match possible.
-      if (Math.abs(lower.length - want.length) > Math.max(3, want.length / 3)) continue
-      score = 2 + editDistance(want, lower)
-    }
-    if (score <= 2 + Math.max(2, Math.floor(want.length / 4))) scored.push({ name, score })
+    const tail = normalize(trailingElements(name, elements))
+    if (Math.abs(tail.length - want.length) > limit) continue
+    const distance = editDistance(want.toLowerCase(), tail.toLowerCase())
+    if (distance > limit) continue
+    // Among equally near names, the one spelled in the user's case, then the shorter full name.
+    scored.push({ name, distance, exactCase: editDistance(want, tail), length: name.length })
   }
-  scored.sort((a, b) => a.score - b.score || a.name.localeCompare(b.name))
+  scored.sort((a, b) => a.distance - b.distance || a.exactCase - b.exactCase || a.length - b.length || a.name.localeCompare(b.name))
   return scored.slice(0, max).map((s) => s.name)
 }
 
-function lastElement(name: string): string {
-  const cut = Math.max(name.lastIndexOf('.'), name.lastIndexOf('/'))
-  return name.slice(cut + 1)
+const normalize = (name: string): string => name.replace(/[(*)]/g, '')
+
+/** The last `n` elements of a name split at `.` and `/`, with the separators between them. */
+function trailingElements(name: string, n: number): string {
+  let at = name.length
+  for (let seen = 0; seen < n; seen++) {
+    const cut = Math.max(name.lastIndexOf('.', at - 1), name.lastIndexOf('/', at - 1))
+    if (cut < 0) return name
+    at = cut
+  }
+  return name.slice(at + 1)
 }
 
 /** Levenshtein distance with two rolling rows. */

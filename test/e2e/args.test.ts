@@ -26,9 +26,15 @@ function calls(lines: string[], header: RegExp): Map<string, string>[] {
   return out
 }
 
+/** describe's signature as written in test/fixtures/go/runtimeops/args.go, for binaries without DWARF. */
+const DESCRIBE_SIGNATURE = 'func(o *main.Order, item string, qty int32, tags []string, paid bool, copy main.Order, weight float64, reason error) (label string, total int64)'
+
 describeE2E('args probe', () => {
-  for (const c of all) {
-    itE2E(caseLabel(c), () => checkCase(c, args, 'args', { symbol: 'main.describe' }, ({ lines, record }) => {
+  // The stripped builds again, now with describe's signature given as signature=: they must print what DWARF builds print.
+  const withSignature = all.filter((c) => c.build.mode === 'stripped').map((c) => ({ ...c, expect: 'run' as const, signature: true }))
+  for (const c of [...all, ...withSignature]) {
+    const params: Record<string, string> = 'signature' in c ? { symbol: 'main.describe', signature: DESCRIBE_SIGNATURE } : { symbol: 'main.describe' }
+    itE2E(`${caseLabel(c)}${'signature' in c ? ' (with signature=)' : ''}`, () => checkCase(c, args, 'args', params, ({ lines, record }) => {
       const entries = calls(lines, /^main\.describe called on goroutine \d+$/)
       const returns = calls(lines, /^main\.describe returned on goroutine \d+$/)
       expect(record).toHaveLength(2)

@@ -103,7 +103,7 @@ describe('line probe errors', () => {
       line(`main.go:${directive}`, { optional: true }).onHit(() => printf('never\n'))
       line(`main.go:${half}`).onHit(() => printf('half\n'))
     }), build.path)
-    expect(built.notes).toContain(`skipped optional probe of main.go:${directive}: no code for it in this binary`)
+    expect(built.notes).toContain(`main.go:${directive}: optional probe left out: no code for it in this binary`)
     expect(built.text).not.toMatch(/never/)
     expect(built.text).toMatch(/half/)
   })

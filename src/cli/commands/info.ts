@@ -1,5 +1,5 @@
 import { Target } from '../../target.ts'
-import { table, writeJson } from '../output.ts'
+import { table, terminalWidth, writeJson } from '../output.ts'
 
 /** What `goprobe info` reports, also its --json shape. */
 export interface BinaryInfo {
@@ -60,7 +60,7 @@ export function infoCommand(path: string, json: boolean): number {
       ['functions', String(info.functions)],
       ['text start', info.textStartSource],
     ]
-    process.stdout.write(`${table(rows)}\n`)
+    process.stdout.write(`${table(rows, { width: terminalWidth(), wrap: [1] })}\n`)
     for (const w of target.binary.functions.warnings.slice(0, 5)) process.stderr.write(`goprobe: warning: ${w}\n`)
     return 0
   } finally {

@@ -2,7 +2,7 @@ import { hex } from '../../binary/bytes.ts'
 import type { LineRange } from '../../binary/line-table.ts'
 import { UsageError } from '../../errors.ts'
 import { Target } from '../../target.ts'
-import { table, writeJson } from '../output.ts'
+import { table, terminalWidth, writeJson } from '../output.ts'
 
 /** `file.go:42` → file and line; `file.go` → the whole file. */
 export function parseLineSpec(spec: string): { file: string; line?: number } {
@@ -77,7 +77,7 @@ export async function linesCommand(path: string, spec: string, json: boolean): P
         r.function, r.start, r.end, `+${hex(r.offset)}`, String(Number(r.end) - Number(r.start)),
         probeIn(r) ? hex(probeIn(r)!.site.vaddr) : '-',
         r.inlined ? `inlined${r.inlinedFunction ? ` ${r.inlinedFunction}` : ''}` : '',
-      ])])}\n`)
+      ])], { width: terminalWidth(), wrap: [6] })}\n`)
       return 0
     }
     const ranges = lines.rangesInFile(file)
@@ -90,7 +90,7 @@ export async function linesCommand(path: string, spec: string, json: boolean): P
     process.stdout.write(`${file}: ${byFunction.size} function(s) with code from this file\n`)
     process.stdout.write(`${table([['FUNCTION', 'ENTRY', 'LINES WITH CODE', ''], ...[...byFunction].map(([name, rs]) => [
       name, hex(rs[0]!.function.entry), lineRuns(rs.map((r) => r.line)), rs.some((r) => r.inlined) ? 'has inlined code from this file' : '',
-    ])])}\n`)
+    ])], { width: terminalWidth(), wrap: [2, 3] })}\n`)
     return 0
   } finally {
     target.close()
