@@ -9,7 +9,8 @@ import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildProgram } from '../src/build.ts'
-import { runBpftrace } from '../src/cli/bpftrace-runner.ts'
+import { EXIT_MARKER, runBpftrace } from '../src/cli/bpftrace-runner.ts'
+import { planCommandTracing, removeCgroup } from '../src/cli/traced-command.ts'
 import { attachCapabilities, detectCapabilities } from '../src/cli/bpftrace-choice.ts'
 import { infoCommand } from '../src/cli/commands/info.ts'
 import { runCommand } from '../src/cli/output.ts'
@@ -57,9 +58,22 @@ await runCommand(async () => {
     const bpftrace = process.env.GOPROBE_BPFTRACE ?? 'bpftrace'
     const caps = await detectCapabilities(bpftrace)
     const v = caps.version
-    const runnable = await buildProgram(orders, target, { pid: 'child', bpftraceVersion: `${v.major}.${v.minor}.${v.patch}`, capabilities: await attachCapabilities(caps, target) })
-    say(`running it: bpftrace ${runnable.requirements.unsafe ? '--unsafe ' : ''}-c '${demo} 3' (Ctrl-C stops it)`)
-    return await runBpftrace({ bpftrace: caps.path, text: runnable.text, requirements: runnable.requirements, command: `${demo} 3` })
+    const command = `${demo} 3`
+    const tracing = planCommandTracing(command, demo)
+    try {
+      const runnable = await buildProgram(orders, target, {
+        pid: tracing.kind === 'cgroup' ? { cgroup: tracing.directory } : 'child', exitMarker: EXIT_MARKER,
+        bpftraceVersion: `${v.major}.${v.minor}.${v.patch}`, capabilities: await attachCapabilities(caps, target),
+      })
+      say(`running it: goprobe run examples/demo/orders.ts ${demo} -c '${command}' (Ctrl-C stops it)`)
+      return await runBpftrace({
+        bpftrace: caps.path, text: runnable.text, requirements: runnable.requirements, command,
+        midFunctionSites: runnable.midFunctionSites, exitMarker: EXIT_MARKER,
+        ...(tracing.kind === 'cgroup' ? { cgroup: tracing.directory } : {}),
+      })
+    } finally {
+      if (tracing.kind === 'cgroup') removeCgroup(tracing.directory)
+    }
   } finally {
     target.close()
   }

@@ -150,6 +150,7 @@ class Lowerer {
       case 'Builtin':
       case 'TaskFsBase':
       case 'UserStack':
+      case 'CgroupId':
         return e
     }
   }

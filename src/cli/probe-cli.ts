@@ -7,7 +7,8 @@ import { UsageError } from '../errors.ts'
 import { atLeast, parseVersion } from '../bpftrace/version.ts'
 import { Target } from '../target.ts'
 import { attachCapabilities, bpftracePath, detectCapabilities } from './bpftrace-choice.ts'
-import { runBpftrace } from './bpftrace-runner.ts'
+import { EXIT_MARKER, runBpftrace } from './bpftrace-runner.ts'
+import { planCommandTracing, removeCgroup } from './traced-command.ts'
 
 export const PROBE_OPTIONS = {
   output: { type: 'string', short: 'o' },
@@ -34,7 +35,7 @@ export function probeUsage(def: ProgramDefinition, invocation: string): string {
     'options:',
     '  -o, --output FILE          write the program to FILE instead of stdout',
     '  --run                      run it under bpftrace (as root) instead of printing it',
-    '  -c, --command CMD          with --run: start CMD and trace only it',
+    '  -c, --command CMD          with --run: start CMD (a shell command) and trace the binary wherever CMD runs it',
     '  -p, --pid PID              trace only this process',
     '  --bpftrace PATH            the bpftrace to run or target (default $GOPROBE_BPFTRACE or bpftrace on PATH)',
     '  --bpftrace-version V       print for this bpftrace version (default: what 0.17 and every later version accept)',
@@ -111,14 +112,27 @@ export async function probeMain(def: ProgramDefinition, argv: readonly string[],
     }
     const caps = await detectCapabilities(bpftracePath(values.bpftrace))
     const v = caps.version
-    const built = await buildProgram(def, target, {
-      ...options,
-      bpftraceVersion: values['bpftrace-version'] ?? `${v.major}.${v.minor}.${v.patch}`,
-      capabilities: await attachCapabilities(caps, target),
-    })
-    if (values.output) writeFileSync(values.output, built.text)
-    for (const n of built.notes) process.stderr.write(`goprobe: note: ${n}\n`)
-    return await runBpftrace({ bpftrace: caps.path, text: built.text, requirements: built.requirements, ...(values.command ? { command: values.command } : {}), ...(pid ? { pid } : {}) })
+    const tracing = values.command !== undefined && pid === undefined ? planCommandTracing(values.command, target.path) : undefined
+    try {
+      const built = await buildProgram(def, target, {
+        ...options,
+        ...(tracing?.kind === 'cgroup' ? { pid: { cgroup: tracing.directory } } : {}),
+        exitMarker: EXIT_MARKER,
+        bpftraceVersion: values['bpftrace-version'] ?? `${v.major}.${v.minor}.${v.patch}`,
+        capabilities: await attachCapabilities(caps, target),
+      })
+      if (values.output) writeFileSync(values.output, built.text)
+      for (const n of built.notes) process.stderr.write(`goprobe: note: ${n}\n`)
+      return await runBpftrace({
+        bpftrace: caps.path, text: built.text, requirements: built.requirements,
+        midFunctionSites: built.midFunctionSites, exitMarker: EXIT_MARKER,
+        ...(values.command ? { command: values.command } : {}), ...(pid ? { pid } : {}),
+        ...(tracing?.kind === 'cgroup' ? { cgroup: tracing.directory } : {}),
+      })
+    } finally {
+      const left = tracing?.kind === 'cgroup' ? removeCgroup(tracing.directory) : undefined
+      if (left) process.stderr.write(`goprobe: warning: ${left}\n`)
+    }
   } finally {
     target.close()
   }
