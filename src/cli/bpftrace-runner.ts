@@ -106,7 +106,7 @@ export async function runBpftrace(o: RunOptions): Promise<number> {
 }
 
 /** A probe site as bpftrace names it in its warnings: `PATH:OFFSET` (decimal) or `PATH:SYMBOL+OFFSET`. */
-function bpftraceSiteName(site: UprobeAddress | UprobeSymbol): string {
+export function bpftraceSiteName(site: UprobeAddress | UprobeSymbol): string {
   return site.kind === 'UprobeAddress' ? `${site.path}:${site.address}` : `${site.path}:${site.symbol}+${site.offset}`
 }
 
