@@ -1,10 +1,12 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { release, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { UprobeAddress, UprobeSymbol } from '../bpftrace/ast.ts'
 import type { Requirements } from '../bpftrace/printer.ts'
 import { UsageError } from '../errors.ts'
+import type { Target } from '../target.ts'
+import { symbolizerFor } from './symbolize.ts'
 import { LineSplitter } from './line-splitter.ts'
 import { BpftraceOutputFilter, NOTIFY_ATTACHED, type OutputLine, type Stream } from './output-filter.ts'
 import { commandInCgroup } from './traced-command.ts'
@@ -27,6 +29,8 @@ export interface RunOptions {
   readonly midFunctionSites?: readonly (UprobeAddress | UprobeSymbol)[]
   /** The line the program's END prints last (BuildOptions.exitMarker). */
   readonly exitMarker?: string
+  /** The traced binary: code addresses in the output are named from its pclntab. */
+  readonly target?: Target
 }
 
 /** The exit marker `goprobe run` builds its programs with. */
@@ -55,6 +59,7 @@ export async function runBpftrace(o: RunOptions): Promise<number> {
   const child = spawn(memlock.prefix[0] ?? o.bpftrace, [...memlock.prefix.slice(1), ...(memlock.prefix.length ? [o.bpftrace] : []), ...args], {
     stdio: ['inherit', 'pipe', 'pipe'], env,
   })
+  const symbolizer = o.target && symbolizerFor(o.target, () => tracedPids(o))
   let command: ChildProcess | undefined
   const startCommand = () => {
     if (!bySelf || command) return
@@ -65,7 +70,10 @@ export async function runBpftrace(o: RunOptions): Promise<number> {
     command.on('error', () => child.kill('SIGINT'))
   }
   const emit = (lines: readonly OutputLine[]) => {
-    for (const l of lines) (l.stream === 'stdout' ? process.stdout : process.stderr).write(`${l.text}\n`)
+    for (const l of lines) {
+      if (l.stream === 'stderr') process.stderr.write(`${l.text}\n`)
+      else for (const text of symbolizer ? symbolizer.line(l.text) : [l.text]) process.stdout.write(`${text}\n`)
+    }
   }
   const splitter = (stream: Stream) => new LineSplitter((line) => {
     const r = filter.line(stream, line)
@@ -102,6 +110,17 @@ export async function runBpftrace(o: RunOptions): Promise<number> {
     process.off('SIGINT', ignore)
     process.off('SIGTERM', terminate)
     rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** Processes that may run the traced binary: the -p pid, those in the command's cgroup, else every process. */
+function tracedPids(o: RunOptions): number[] {
+  if (o.pid) return [o.pid]
+  try {
+    const names = o.cgroup ? readFileSync(join(o.cgroup, 'cgroup.procs'), 'utf8').split('\n') : readdirSync('/proc')
+    return names.filter((p) => /^\d+$/.test(p)).map(Number)
+  } catch {
+    return []
   }
 }
 

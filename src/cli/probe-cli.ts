@@ -125,7 +125,7 @@ export async function probeMain(def: ProgramDefinition, argv: readonly string[],
       for (const n of built.notes) process.stderr.write(`goprobe: note: ${n}\n`)
       return await runBpftrace({
         bpftrace: caps.path, text: built.text, requirements: built.requirements,
-        midFunctionSites: built.midFunctionSites, exitMarker: EXIT_MARKER,
+        midFunctionSites: built.midFunctionSites, exitMarker: EXIT_MARKER, target,
         ...(values.command ? { command: values.command } : {}), ...(pid ? { pid } : {}),
         ...(tracing?.kind === 'cgroup' ? { cgroup: tracing.directory } : {}),
       })
