@@ -51,7 +51,8 @@ export async function runBpftrace(o: RunOptions): Promise<number> {
   const memlock = memlockPlan()
   const env = { ...process.env, ...o.requirements.env, [NOTIFY_ATTACHED]: '1' }
   const filter = new BpftraceOutputFilter({
-    verifiedSites: new Set((o.midFunctionSites ?? []).map(bpftraceSiteName)),
+    verifiedSites: new Set((o.midFunctionSites ?? []).flatMap((site) => bpftraceSiteNames(site, o.target))),
+    probeSites: o.midFunctionSites?.length ?? 0,
     memlockNote: memlock.note,
     setsBothStrlenVariables: 'BPFTRACE_STRLEN' in o.requirements.env && 'BPFTRACE_MAX_STRLEN' in o.requirements.env,
     exitMarker: o.exitMarker,
@@ -124,9 +125,16 @@ function tracedPids(o: RunOptions): number[] {
   }
 }
 
-/** A probe site as bpftrace names it in its warnings: `PATH:OFFSET` (decimal) or `PATH:SYMBOL+OFFSET`. */
-export function bpftraceSiteName(site: UprobeAddress | UprobeSymbol): string {
-  return site.kind === 'UprobeAddress' ? `${site.path}:${site.address}` : `${site.path}:${site.symbol}+${site.offset}`
+/**
+ * A probe site as bpftrace names it in its warnings: `PATH:OFFSET` (decimal) for an address in
+ * no symbol, `PATH:SYMBOL+OFFSET` for a symbol's, and for a link address inside a symbol
+ * (which bpftrace resolves to that symbol) both.
+ */
+export function bpftraceSiteNames(site: UprobeAddress | UprobeSymbol, target?: Target): string[] {
+  if (site.kind === 'UprobeSymbol') return [`${site.path}:${site.symbol}+${site.offset}`]
+  const fn = site.meaning === 'linkAddress' ? target?.binary.functions.containing(Number(site.address)) : undefined
+  const names = fn ? [fn.name, ...fn.aliases].map((n) => `${site.path}:${n}+${Number(site.address) - fn.entry}`) : []
+  return [`${site.path}:${site.address}`, ...names]
 }
 
 interface MemlockPlan {

@@ -24,8 +24,10 @@ export interface OutputLine {
 }
 
 export interface FilterContext {
-  /** Probe sites inside functions, as bpftrace names them: `PATH:OFFSET` (decimal) or `PATH:SYMBOL+OFFSET`. */
+  /** Probe sites inside functions, as bpftrace may name them: `PATH:OFFSET` (decimal) or `PATH:SYMBOL+OFFSET`. */
   readonly verifiedSites: ReadonlySet<string>
+  /** How many probe sites inside functions the program has. */
+  readonly probeSites: number
   /** What to say instead of the RLIMIT_MEMLOCK message; undefined to drop it (the limit does not matter). */
   readonly memlockNote: string | undefined
   /** goprobe set BPFTRACE_STRLEN next to BPFTRACE_MAX_STRLEN on purpose (for older versions). */
@@ -86,7 +88,7 @@ export class BpftraceOutputFilter {
     if (site !== undefined && this.context.verifiedSites.has(site)) {
       if (this.saidBoundaries) return []
       this.saidBoundaries = true
-      const n = this.context.verifiedSites.size
+      const n = this.context.probeSites
       return [note(`${n} probe site${n === 1 ? '' : 's'} inside functions that bpftrace cannot check here; goprobe placed each at an instruction boundary found by disassembly`)]
     }
     if (FILTER_FUNCTIONS.test(text)) return []

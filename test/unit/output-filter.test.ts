@@ -3,7 +3,7 @@
 // Debian 13's 0.23.2 and Debian unstable's 0.27.1 on this project's CI machine.
 import { describe, expect, it } from 'vitest'
 import { uprobeAddress, uprobeSymbol } from '../../src/bpftrace/ast.ts'
-import { bpftraceSiteName } from '../../src/cli/bpftrace-runner.ts'
+import { bpftraceSiteNames } from '../../src/cli/bpftrace-runner.ts'
 import { LineSplitter } from '../../src/cli/line-splitter.ts'
 import { BpftraceOutputFilter, NOTIFY_ATTACHED, type FilterContext, type OutputLine, type Stream } from '../../src/cli/output-filter.ts'
 
@@ -13,7 +13,8 @@ const SITES = [uprobeAddress(DEMO, 0x261646n), uprobeAddress(DEMO, 0x261688n), u
 const MARKER = '__end_marker__'
 
 const context = (over: Partial<FilterContext> = {}): FilterContext => ({
-  verifiedSites: new Set(SITES.map(bpftraceSiteName)),
+  verifiedSites: new Set(SITES.flatMap((s) => bpftraceSiteNames(s))),
+  probeSites: SITES.length,
   memlockNote: undefined,
   setsBothStrlenVariables: true,
   exitMarker: MARKER,
@@ -43,8 +44,8 @@ const out = (t: string): [Stream, string] => ['stdout', t]
 
 describe('bpftrace output filter', () => {
   it('names sites as bpftrace does in its warnings (decimal file offsets)', () => {
-    expect(SITES.map(bpftraceSiteName)).toEqual([`${DEMO}:2496070`, `${DEMO}:2496136`, `${DEMO}:2496154`])
-    expect(bpftraceSiteName(uprobeSymbol('/bin/x', 'main.f', 0x12n))).toBe('/bin/x:main.f+18')
+    expect(SITES.flatMap((s) => bpftraceSiteNames(s))).toEqual([`${DEMO}:2496070`, `${DEMO}:2496136`, `${DEMO}:2496154`])
+    expect(bpftraceSiteNames(uprobeSymbol('/bin/x', 'main.f', 0x12n))).toEqual(['/bin/x:main.f+18'])
   })
 
   it('0.17: the start-up noise becomes one note for the checked sites and one when tracing starts', () => {
