@@ -10,6 +10,7 @@ import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { CodeLocator } from '../../src/binary/frames.ts'
 import { GoBinary } from '../../src/binary/go-binary.ts'
+import { loadBiasFromMaps, StackSymbolizer } from '../../src/cli/symbolize.ts'
 import { allBuilds, buildLabel, goTool, type FixtureBuild } from '../support/fixtures.ts'
 
 const execFileAsync = promisify(execFile)
@@ -92,4 +93,68 @@ describe('code locator on stripped binaries', () => {
       }
     }, 120_000)
   }
+})
+
+describe('stack symbolizer on a stripped binary', () => {
+  const [plain, stripped] = pairs.find(([, s]) => s.toolchain.id === pairs.at(-1)![1].toolchain.id)!
+
+  it(`${buildLabel(stripped)}: frame lines and usym addresses as bpftrace 0.17 prints them get Go's names`, async () => {
+    // Entries from `go tool nm` of the unstripped build; a pc in runtime.main whose source line
+    // lies in runtime.lockOSThread (inlined there), found with objdump, addr2line and the source.
+    const nm = await goTool(plain.toolchain, ['tool', 'nm', plain.path])
+    const entry = (name: string) => parseInt(new RegExp(`^\\s*([0-9a-f]+) T ${name.replace(/[.*()]/g, '\\$&')}$`, 'm').exec(nm)![1]!, 16)
+    const functions = await objdumpFunctions(plain)
+    const mainPcs = [...functions].filter(([, f]) => f === 'runtime.main').map(([pc]) => pc)
+    const positions = await addr2line(stripped, mainPcs)
+    const inlinedPc = mainPcs.find((_, i) => declaredAt(positions[i]!) === 'lockOSThread')!
+    expect(inlinedPc).toBeDefined()
+    const spawn = entry('main.spawnWorkers')
+    const hex = (n: number) => `0x${n.toString(16)}`
+
+    const bin = GoBinary.open(stripped.path)
+    try {
+      const s = new StackSymbolizer({
+        at: (pc, ret) => new CodeLocator(bin).at(pc, ret),
+        entryOf: (name) => (bin.functions.has(name) ? bin.functions.byExactName(name).entry : undefined),
+      }, () => 0)
+      const out = [
+        `goroutine 1 -> 7 created at ${hex(spawn + 0x40)} runs ${hex(spawn)} (not code: 0x10, 0xffffffffffff)`,
+        '',
+        `        ${hex(spawn + 5)}`,
+        `        ${hex(inlinedPc + 1)}`,
+        '        0x10',
+        '',
+      ].flatMap((l) => s.line(l))
+      expect(out).toEqual([
+        'goroutine 1 -> 7 created at main.spawnWorkers runs main.spawnWorkers (not code: 0x10, 0xffffffffffff)',
+        '',
+        `        main.spawnWorkers+5`,
+        // A return address: named by the call one byte before it.
+        ...new CodeLocator(bin).at(inlinedPc, false)!.inlined.map((n) => `        ${n} (inlined)`),
+        `        runtime.main+${inlinedPc + 1 - entry('runtime.main')}`,
+        '        0x10',
+        '',
+      ])
+      expect(out).toContain('        runtime.lockOSThread (inlined)')
+      // Frames bpftrace named itself (a binary with symbols) get their inlined frames too.
+      expect(s.line(`        runtime.main+${inlinedPc + 1 - entry('runtime.main')}`)).toContain('        runtime.lockOSThread (inlined)')
+    } finally {
+      bin.close()
+    }
+  }, 120_000)
+
+  it('reads a PIE\'s load bias from /proc/PID/maps', () => {
+    const segments = [
+      { type: 1, flags: 5, offset: 0, vaddr: 0, filesz: 0x200000, memsz: 0x200000, align: 0x1000 },
+      { type: 1, flags: 4, offset: 0x200000, vaddr: 0x201000, filesz: 0x100000, memsz: 0x100000, align: 0x1000 },
+    ]
+    const maps = [
+      '5581a0000000-5581a0200000 r-xp 00000000 fe:01 1234                       /usr/bin/other',
+      '5599c0000000-5599c0200000 r-xp 00000000 fe:01 1234                       /srv/app',
+      '5599c0201000-5599c0301000 r--p 00200000 fe:01 1234                       /srv/app',
+    ].join('\n')
+    expect(loadBiasFromMaps(maps, '/srv/app', segments)).toBe(0x5599c0000000)
+    expect(loadBiasFromMaps(maps.split('\n').slice(2).join('\n'), '/srv/app', segments)).toBe(0x5599c0201000 - 0x201000)
+    expect(loadBiasFromMaps(maps, '/srv/none', segments)).toBeUndefined()
+  })
 })
