@@ -12,6 +12,7 @@ import { allBuilds, REPO_ROOT } from '../support/fixtures.ts'
 
 const LINE = /^goroutine (\d+) -> (\d+) created at (\S+) runs (\S+)$/
 const [build] = await allBuilds('runtimeops', ['default'])
+const [strippedBuild] = await allBuilds('runtimeops', ['stripped'])
 
 interface GoprobeRun { stdout: string; stderr: string; code: number | null; pid: number; record: string[] }
 
@@ -57,4 +58,25 @@ describeE2E('-c through a wrapper', () => {
       expect(existsSync(join(mount!, `goprobe-${r.pid}`))).toBe(false)
     }, 'stock', 180_000)
   }
+}, 'stock')
+
+// Stacks and usym() of a stripped binary: bpftrace prints raw addresses, goprobe names them.
+describeE2E('names, not addresses', () => {
+  itE2E('goroutine stack=true on a stripped build names creation sites, start functions and frames', async () => {
+    const log = join(mkdtempSync(join(tmpdir(), 'goprobe-sym-')), 'record.log')
+    const r = await goprobeRun(['run', 'goroutine', strippedBuild!.path, 'stack=true', '-c', `${strippedBuild!.path} goroutines`], log)
+    expect(r.code, r.stderr).toBe(0)
+    const children = new Set(r.record.map((l) => l.split(' ')[2]))
+    const events = r.stdout.split('\n').map((l) => LINE.exec(l)).filter((m) => m !== null && children.has(m[2]!))
+    expect(events).toHaveLength(5)
+    for (const m of events) {
+      expect(m![3]).toBe('main.spawnWorkers')
+      expect(m![4]).toMatch(/^main\.(spawnWorkers\.(func|gowrap)\d+|worker)$/)
+    }
+    // Every frame line is a name: the new goroutine is made in runtime.newproc1, called from main.spawnWorkers.
+    const frames = r.stdout.split('\n').filter((l) => /^\s{8}\S/.test(l))
+    expect(frames.filter((l) => /^\s+0x[0-9a-f]+$/.test(l))).toEqual([])
+    expect(frames.some((l) => /^\s+main\.spawnWorkers\+\d+$/.test(l))).toBe(true)
+    expect(frames.some((l) => /^\s+runtime\.newproc1\+\d+$/.test(l))).toBe(true)
+  }, 'stock', 180_000)
 }, 'stock')
