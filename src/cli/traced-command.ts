@@ -46,9 +46,12 @@ export function commandProgram(command: string, path: string): string | undefine
   return undefined
 }
 
-/** Decide how to trace `command`, creating the cgroup directory when that is the way. */
-export function planCommandTracing(command: string, binary: string): CommandTracing {
-  const why = cgroupUnavailableReason()
+/**
+ * Decide how to trace `command`, creating the cgroup directory when that is the way.
+ * `mountinfo` is /proc/self/mountinfo's text (read when not given).
+ */
+export function planCommandTracing(command: string, binary: string, mountinfo?: string): CommandTracing {
+  const why = cgroupUnavailableReason(mountinfo)
   if (typeof why !== 'string') return why
   if (commandProgram(command, process.env.PATH ?? '') === realpathSync(binary)) return { kind: 'child' }
   throw new UsageError(
@@ -59,10 +62,9 @@ export function planCommandTracing(command: string, binary: string): CommandTrac
 }
 
 /** A new cgroup directory for this run, or why there is none. */
-function cgroupUnavailableReason(): CommandTracing | string {
-  let mountinfo: string
+function cgroupUnavailableReason(mountinfo?: string): CommandTracing | string {
   try {
-    mountinfo = readFileSync('/proc/self/mountinfo', 'utf8')
+    mountinfo ??= readFileSync('/proc/self/mountinfo', 'utf8')
   } catch (e) {
     return `/proc/self/mountinfo cannot be read (${(e as Error).message})`
   }

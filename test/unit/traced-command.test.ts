@@ -3,7 +3,7 @@ import { readFileSync, mkdtempSync, symlinkSync, writeFileSync, chmodSync, realp
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { cgroup2Mount, commandInCgroup, commandProgram } from '../../src/cli/traced-command.ts'
+import { cgroup2Mount, commandInCgroup, commandProgram, planCommandTracing } from '../../src/cli/traced-command.ts'
 
 describe('-c through a cgroup', () => {
   it('finds the cgroup v2 mount in mountinfo, hybrid and unified layouts, with escaped spaces', () => {
@@ -44,5 +44,19 @@ describe('-c through a cgroup', () => {
     // The command runs in the very process that joined the cgroup (exec, no new process).
     expect(readFileSync(join(dir, 'cgroup.procs'), 'utf8').trim()).toBe(pid)
     expect(r.status).toBe(0)
+  })
+
+  it('without cgroup v2: bpftrace\'s own -c for a command starting the binary itself, a refusal with the reason otherwise', () => {
+    const dir = realpathSync(mkdtempSync(join(tmpdir(), 'goprobe-plan-')))
+    const bin = join(dir, 'server')
+    writeFileSync(bin, '#!/bin/sh\n')
+    chmodSync(bin, 0o755)
+    const v1Only = '33 31 0:30 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu'
+    expect(planCommandTracing(`${bin} -port 1`, bin, v1Only)).toEqual({ kind: 'child' })
+    expect(() => planCommandTracing(`timeout 15 ${bin}`, bin, v1Only)).toThrow(
+      /^-c: cannot trace .*server when the command starts it through another program \("timeout"\): that needs a cgroup v2 directory goprobe can create, and no cgroup v2 hierarchy is mounted\. Start the binary itself with -c, or start the command yourself and pass the binary's pid with -p$/,
+    )
+    // A cgroup2 mount where no directory can be made is refused the same way, naming the directory.
+    expect(() => planCommandTracing(`sh -c ${bin}`, bin, `41 31 0:38 / ${bin} rw - cgroup2 cgroup2 rw`)).toThrow(/server\/goprobe-\d+ cannot be created \(ENOTDIR\)/)
   })
 })
