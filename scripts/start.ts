@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildProgram } from '../src/build.ts'
-import { runBpftrace } from '../src/cli/bpftrace-runner.ts'
+import { EXIT_MARKER, runBpftrace } from '../src/cli/bpftrace-runner.ts'
+import { planCommandTracing, removeCgroup } from '../src/cli/traced-command.ts'
 import { bpftraceFor } from '../src/cli/bpftrace-choice.ts'
 import { infoCommand } from '../src/cli/commands/info.ts'
 import { runCommand } from '../src/cli/output.ts'
@@ -43,9 +44,21 @@ await runCommand(async () => {
       return 0
     }
     const bpftrace = await bpftraceFor({ run: true }, target)
-    const runnable = await buildProgram(orders, target, { pid: 'child', ...bpftrace })
-    say(`running it: bpftrace ${runnable.requirements.unsafe ? '--unsafe ' : ''}-c '${demo} 3' (Ctrl-C stops it)`)
-    return await runBpftrace({ bpftrace: bpftrace.bpftracePath!, text: runnable.text, requirements: runnable.requirements, command: `${demo} 3` })
+    const command = `${demo} 3`
+    const tracing = planCommandTracing(command, demo)
+    try {
+      const runnable = await buildProgram(orders, target, {
+        ...bpftrace, pid: tracing.kind === 'cgroup' ? { cgroup: tracing.directory } : 'child', exitMarker: EXIT_MARKER,
+      })
+      say(`running it: goprobe run examples/demo/orders.ts ${demo} -c '${command}' (Ctrl-C stops it)`)
+      return await runBpftrace({
+        bpftrace: bpftrace.bpftracePath!, text: runnable.text, requirements: runnable.requirements, command,
+        midFunctionSites: runnable.midFunctionSites, exitMarker: EXIT_MARKER,
+        ...(tracing.kind === 'cgroup' ? { cgroup: tracing.directory } : {}),
+      })
+    } finally {
+      if (tracing.kind === 'cgroup') removeCgroup(tracing.directory)
+    }
   } finally {
     target.close()
   }

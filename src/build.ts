@@ -3,7 +3,7 @@ import * as bt from './bpftrace/ast.ts'
 import { dialectFromText, dialectRange, describeDialect, type Dialect } from './bpftrace/dialect.ts'
 import { printProgram, StackBudgetError, type Requirements } from './bpftrace/printer.ts'
 import type { AttachCapabilities } from './compiler/attach.ts'
-import { compileProgram } from './compiler/compile.ts'
+import { compileProgram, type ProcessFilter } from './compiler/compile.ts'
 import type { ProgramDefinition } from './dsl/program.ts'
 import { Target } from './target.ts'
 import { VERSION } from './version.ts'
@@ -21,8 +21,10 @@ export interface BuildOptions {
   readonly capabilities?: AttachCapabilities
   /** Bytes read for Go strings; default 128 (within 0.17's cap of 200 and its printf stack budget). */
   readonly strlen?: number
-  /** Only trace this pid, or the child started with -c. */
-  readonly pid?: number | 'child'
+  /** Only trace this pid, the child started with -c, or the processes of a cgroup. */
+  readonly pid?: ProcessFilter
+  /** A line the program prints last in END (see CompileOptions.exitMarker). */
+  readonly exitMarker?: string
 }
 
 export interface BuiltProgram {
@@ -30,6 +32,8 @@ export interface BuiltProgram {
   readonly requirements: Requirements
   readonly notes: readonly string[]
   readonly dialect: Dialect
+  /** Uprobes placed inside functions, each at an instruction boundary found by disassembly. */
+  readonly midFunctionSites: readonly (bt.UprobeAddress | bt.UprobeSymbol)[]
 }
 
 export const DEFAULT_STRLEN = 128
@@ -53,6 +57,7 @@ export async function buildProgram(def: ProgramDefinition, binary: string | Targ
         capabilities: options.capabilities ?? { midFunctionAddress: false },
         strlen,
         ...(options.pid === undefined ? {} : { pid: options.pid }),
+        ...(options.exitMarker === undefined ? {} : { exitMarker: options.exitMarker }),
       })
       const notes = i === 0 ? compiled.notes : [...compiled.notes, `strings are read up to ${strlen} bytes so that every printf fits the 512-byte stack of ${describeDialect(dialect)} (--strlen sets it)`]
       // Only the compiler knows that a link address lies inside a function (and so needs --unsafe).
@@ -67,12 +72,17 @@ export async function buildProgram(def: ProgramDefinition, binary: string | Targ
       // Print again with a header that says how to run the program.
       const header = headerLines(def, target, dialect, withUnsafe(first.requirements), notes, { path: options.bpftracePath, note: options.bpftraceNote })
       const printed = printProgram(bt.program(compiled.program.probes, { header, strlen }), dialect)
-      return { text: printed.text, requirements: withUnsafe(printed.requirements), notes, dialect }
+      return { text: printed.text, requirements: withUnsafe(printed.requirements), notes, dialect, midFunctionSites: midFunctionSites(compiled.program) }
     }
     throw new Error('unreachable: the last string length either prints or throws')
   } finally {
     if (typeof binary === 'string') target.close()
   }
+}
+
+function midFunctionSites(program: bt.Program): (bt.UprobeAddress | bt.UprobeSymbol)[] {
+  return program.probes.flatMap((p) => p.attachPoints).filter((a): a is bt.UprobeAddress | bt.UprobeSymbol =>
+    a.kind === 'UprobeAddress' || (a.kind === 'UprobeSymbol' && a.offset !== 0n))
 }
 
 function headerLines(def: ProgramDefinition, target: Target, dialect: Dialect, req: Requirements, notes: readonly string[], bpftrace: { path?: string; note?: string }): string[] {

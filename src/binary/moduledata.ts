@@ -165,6 +165,25 @@ function slice(elf: ElfFile, at: number, size: number): { vaddr: number; count: 
  * line tables still work, only without the inlined functions' names.
  */
 export function inlineNameReader(elf: ElfFile, pcln: Pclntab): InlineNameReader | undefined {
+  const read = inlinedCallReader(elf, pcln)
+  return read && ((tree, index) => read(tree, index)?.name)
+}
+
+/** One entry of an inline tree: the inlined function, and the caller's pc offset (from its entry) of the call. */
+export interface InlinedCall {
+  readonly name: string
+  readonly parentPc: number
+}
+
+/** Reads entry `index` of the inline tree at `tree` (an offset from moduledata.gofunc). */
+export type InlinedCallReader = (tree: number, index: number) => InlinedCall | undefined
+
+/**
+ * Like inlineNameReader, with the parent pc that leads to the next outer frame: at +8 of
+ * the 16-byte entries from 1.20 (funcID, pad, nameOff, parentPc, startLine), at +16 of the
+ * 20-byte entries of 1.18-1.19 (parent, funcID, pad, file, line, nameOff, parentPc).
+ */
+export function inlinedCallReader(elf: ElfFile, pcln: Pclntab): InlinedCallReader | undefined {
   const format = pcln.header.format
   if (format !== 'go1.18' && format !== 'go1.20') return undefined
   const md = findModuledata(elf, pcln)
@@ -176,11 +195,12 @@ export function inlineNameReader(elf: ElfFile, pcln: Pclntab): InlineNameReader 
     if (e instanceof BinaryFormatError) return undefined
     throw e
   }
-  const [size, nameAt] = format === 'go1.20' ? [16, 4] : [20, 12]
+  const [size, nameAt, parentPcAt] = format === 'go1.20' ? [16, 4, 8] : [20, 12, 16]
   return (tree, index) => {
     try {
       const entry = elf.readVaddr(gofunc + tree + index * size, size)
-      return pcln.functionName(new DataView(entry.buffer, entry.byteOffset, size).getInt32(nameAt, true))
+      const view = new DataView(entry.buffer, entry.byteOffset, size)
+      return { name: pcln.functionName(view.getInt32(nameAt, true)), parentPc: view.getInt32(parentPcAt, true) }
     } catch (e) {
       if (e instanceof BinaryFormatError) return undefined
       throw e

@@ -14,7 +14,7 @@ export const REGISTER_NAMES = [
 ] as const
 export type RegisterName = (typeof REGISTER_NAMES)[number]
 
-export type BuiltinName = 'pid' | 'tid' | 'comm' | 'nsecs' | 'elapsed' | 'cpid' | 'ustack' | 'func' | 'probe'
+export type BuiltinName = 'pid' | 'tid' | 'comm' | 'nsecs' | 'elapsed' | 'cpid' | 'cgroup' | 'ustack' | 'func' | 'probe'
 
 export type UnaryOp = '-' | '!' | '~'
 export type BinaryOp =
@@ -62,11 +62,13 @@ export interface Ntop { readonly kind: 'Ntop'; readonly family: Expr | undefined
 export interface UserStack { readonly kind: 'UserStack'; readonly frames: number }
 /** `usym(address)`. */
 export interface UserSymbol { readonly kind: 'UserSymbol'; readonly address: Expr }
+/** `cgroupid("/sys/fs/cgroup/...")`: the id of a cgroup v2 directory, resolved when bpftrace compiles. */
+export interface CgroupId { readonly kind: 'CgroupId'; readonly path: string }
 
 export type Expr =
   | IntLiteral | StringLiteral | Register | Variable | MapRef | Unary | Binary | Ternary | Cast
   | MemoryRead | Builtin | TaskFsBase | UserPointer | CString | Buffer | GoString | Ntop
-  | UserStack | UserSymbol
+  | UserStack | UserSymbol | CgroupId
 
 // ----------------------------------------------------------------------------------- statements
 
@@ -193,6 +195,7 @@ export const goString = (ptr: Expr, length: Expr): GoString => ({ kind: 'GoStrin
 export const ntop = (address: Expr, family?: Expr): Ntop => ({ kind: 'Ntop', family, address })
 export const ustack = (frames: number): UserStack => ({ kind: 'UserStack', frames })
 export const usym = (address: Expr): UserSymbol => ({ kind: 'UserSymbol', address })
+export const cgroupId = (path: string): CgroupId => ({ kind: 'CgroupId', path })
 
 export const fmt = (
   conversion: Conversion,

@@ -155,6 +155,7 @@ class Lowerer {
       case 'Builtin':
       case 'TaskFsBase':
       case 'UserStack':
+      case 'CgroupId':
         return e
     }
   }

@@ -359,6 +359,8 @@ class ProgramPrinter {
         return { text: `ustack(${e.frames})`, precedence: ATOM }
       case 'UserSymbol':
         return this.call('usym', [e.address])
+      case 'CgroupId':
+        return { text: `cgroupid(${quoteString(e.path, 'cgroup path')})`, precedence: ATOM }
     }
   }
 

@@ -171,6 +171,7 @@ class Estimator {
       case 'Variable':
       case 'TaskFsBase':
       case 'UserStack':
+      case 'CgroupId':
         return
     }
   }

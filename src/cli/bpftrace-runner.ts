@@ -1,9 +1,15 @@
-import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { release, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { UprobeAddress, UprobeSymbol } from '../bpftrace/ast.ts'
 import type { Requirements } from '../bpftrace/printer.ts'
 import { UsageError } from '../errors.ts'
+import type { Target } from '../target.ts'
+import { symbolizerFor } from './symbolize.ts'
+import { LineSplitter } from './line-splitter.ts'
+import { BpftraceOutputFilter, NOTIFY_ATTACHED, type OutputLine, type Stream } from './output-filter.ts'
+import { commandInCgroup } from './traced-command.ts'
 
 export interface RunOptions {
   readonly bpftrace: string
@@ -11,35 +17,166 @@ export interface RunOptions {
   readonly requirements: Requirements
   /** Command to start and trace (`-c`). */
   readonly command?: string
+  /**
+   * goprobe starts `command` itself in this cgroup v2 directory once every probe is attached
+   * (the program filters on the cgroup), and stops bpftrace when it exits. Without it,
+   * bpftrace starts the command with `-c`.
+   */
+  readonly cgroup?: string
   /** Process to trace (`-p`). */
   readonly pid?: number
+  /** Probes goprobe placed inside functions (bpftrace warns about each when it cannot check them). */
+  readonly midFunctionSites?: readonly (UprobeAddress | UprobeSymbol)[]
+  /** The line the program's END prints last (BuildOptions.exitMarker). */
+  readonly exitMarker?: string
+  /** The traced binary: code addresses in the output are named from its pclntab. */
+  readonly target?: Target
 }
 
+/** The exit marker `goprobe run` builds its programs with. */
+export const EXIT_MARKER = '__goprobe_end_of_program_output__'
+
 /**
- * Run a generated program under bpftrace with the flags and environment it needs,
- * passing Ctrl-C through (bpftrace prints its maps and exits on SIGINT) and returning
- * bpftrace's exit status.
+ * Run a generated program under bpftrace with the flags and environment it needs, passing
+ * Ctrl-C through (bpftrace prints its maps and exits on SIGINT), filtering bpftrace's noise
+ * out of its output line by line, and returning bpftrace's exit status.
  */
 export async function runBpftrace(o: RunOptions): Promise<number> {
   if (process.getuid?.() !== 0) process.stderr.write('goprobe: warning: bpftrace needs root (or CAP_BPF and CAP_PERFMON); this will probably fail\n')
   const dir = mkdtempSync(join(tmpdir(), 'goprobe-'))
   const file = join(dir, 'program.bt')
   writeFileSync(file, o.text)
-  const args = [...(o.requirements.unsafe ? ['--unsafe'] : []), ...(o.command ? ['-c', o.command] : []), ...(o.pid ? ['-p', String(o.pid)] : []), file]
-  const child = spawn(o.bpftrace, args, { stdio: 'inherit', env: { ...process.env, ...o.requirements.env } })
+  const bySelf = o.cgroup !== undefined && o.command !== undefined
+  const args = [...(o.requirements.unsafe ? ['--unsafe'] : []), ...(o.command && !bySelf ? ['-c', o.command] : []), ...(o.pid ? ['-p', String(o.pid)] : []), file]
+  const memlock = memlockPlan()
+  const env = { ...process.env, ...o.requirements.env, [NOTIFY_ATTACHED]: '1' }
+  const filter = new BpftraceOutputFilter({
+    verifiedSites: new Set((o.midFunctionSites ?? []).flatMap((site) => bpftraceSiteNames(site, o.target))),
+    probeSites: o.midFunctionSites?.length ?? 0,
+    memlockNote: memlock.note,
+    setsBothStrlenVariables: 'BPFTRACE_STRLEN' in o.requirements.env && 'BPFTRACE_MAX_STRLEN' in o.requirements.env,
+    exitMarker: o.exitMarker,
+  })
+  const child = spawn(memlock.prefix[0] ?? o.bpftrace, [...memlock.prefix.slice(1), ...(memlock.prefix.length ? [o.bpftrace] : []), ...args], {
+    stdio: ['inherit', 'pipe', 'pipe'], env,
+  })
+  const symbolizer = o.target && symbolizerFor(o.target, () => tracedPids(o))
+  let command: ChildProcess | undefined
+  const startCommand = () => {
+    if (!bySelf || command) return
+    const argv = commandInCgroup(o.command!, o.cgroup!)
+    command = spawn(argv[0]!, argv.slice(1), { stdio: 'inherit' })
+    // The command is done: bpftrace runs END, prints the maps and exits, as with its own -c.
+    command.on('exit', () => child.kill('SIGINT'))
+    command.on('error', () => child.kill('SIGINT'))
+  }
+  const emit = (lines: readonly OutputLine[]) => {
+    for (const l of lines) {
+      if (l.stream === 'stderr') process.stderr.write(`${l.text}\n`)
+      else for (const text of symbolizer ? symbolizer.line(l.text) : [l.text]) process.stdout.write(`${text}\n`)
+    }
+  }
+  const splitter = (stream: Stream) => new LineSplitter((line) => {
+    const r = filter.line(stream, line)
+    emit(r.lines)
+    if (r.attached) startCommand()
+  })
+  const out = splitter('stdout')
+  const err = splitter('stderr')
+  child.stdout?.setEncoding('utf8').on('data', (s: string) => out.write(s))
+  child.stderr?.setEncoding('utf8').on('data', (s: string) => err.write(s))
   // The terminal sends SIGINT to the whole foreground group; bpftrace handles it, we just wait.
   const ignore = () => {}
+  const terminate = () => {
+    child.kill('SIGTERM')
+    command?.kill('SIGTERM')
+  }
   process.on('SIGINT', ignore)
-  process.on('SIGTERM', () => child.kill('SIGTERM'))
+  process.on('SIGTERM', terminate)
   try {
     return await new Promise<number>((resolve, reject) => {
       child.on('error', (e: NodeJS.ErrnoException) =>
         reject(new UsageError(e.code === 'ENOENT' ? `bpftrace not found at ${o.bpftrace} (install it, or pass --bpftrace PATH; see goprobe doctor)` : `cannot run ${o.bpftrace}: ${e.message}`)),
       )
-      child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 + 2 : 1)))
+      // 'close': the process has exited and its output has been read to the end.
+      child.on('close', (code, signal) => {
+        out.end()
+        err.end()
+        resolve(code ?? (signal ? 128 + 2 : 1))
+      })
     })
   } finally {
+    // bpftrace is gone (an error, Ctrl-C): like bpftrace's own -c, do not leave the command running.
+    if (command && command.exitCode === null && command.signalCode === null) command.kill('SIGTERM')
     process.off('SIGINT', ignore)
+    process.off('SIGTERM', terminate)
     rmSync(dir, { recursive: true, force: true })
   }
+}
+
+/** Processes that may run the traced binary: the -p pid, those in the command's cgroup, else every process. */
+function tracedPids(o: RunOptions): number[] {
+  if (o.pid) return [o.pid]
+  try {
+    const names = o.cgroup ? readFileSync(join(o.cgroup, 'cgroup.procs'), 'utf8').split('\n') : readdirSync('/proc')
+    return names.filter((p) => /^\d+$/.test(p)).map(Number)
+  } catch {
+    return []
+  }
+}
+
+/**
+ * A probe site as bpftrace names it in its warnings: `PATH:OFFSET` (decimal) for an address in
+ * no symbol, `PATH:SYMBOL+OFFSET` for a symbol's, and for a link address inside a symbol
+ * (which bpftrace resolves to that symbol) both.
+ */
+export function bpftraceSiteNames(site: UprobeAddress | UprobeSymbol, target?: Target): string[] {
+  if (site.kind === 'UprobeSymbol') return [`${site.path}:${site.symbol}+${site.offset}`]
+  const fn = site.meaning === 'linkAddress' ? target?.binary.functions.containing(Number(site.address)) : undefined
+  const names = fn ? [fn.name, ...fn.aliases].map((n) => `${site.path}:${n}+${Number(site.address) - fn.entry}`) : []
+  return [`${site.path}:${site.address}`, ...names]
+}
+
+interface MemlockPlan {
+  /** Command words to run bpftrace under (`prlimit --memlock=unlimited`), or none. */
+  readonly prefix: readonly string[]
+  /** What to say about bpftrace's failure to raise the limit; undefined when it does not matter. */
+  readonly note: string | undefined
+}
+
+/**
+ * bpftrace raises RLIMIT_MEMLOCK to unlimited itself and complains when it may not. Before
+ * Linux 5.11 BPF maps were charged against that limit, so a low one can stop programs from
+ * loading; later kernels charge the memory cgroup and the limit does not matter.
+ */
+function memlockPlan(): MemlockPlan {
+  const limits = readLimits()
+  if (limits === 'unlimited') return { prefix: [], note: undefined }
+  // Raising the hard limit needs CAP_SYS_RESOURCE: try it once before relying on it.
+  const probe = spawnSync('prlimit', ['--memlock=unlimited', 'true'], { stdio: 'ignore' })
+  if (probe.status === 0) return { prefix: ['prlimit', '--memlock=unlimited'], note: undefined }
+  if (kernelAtLeast(5, 11)) return { prefix: [], note: undefined }
+  const now = limits === undefined ? '' : ` (now ${limits})`
+  return {
+    prefix: [],
+    note: `the locked-memory limit${now} could not be raised, and this kernel charges BPF maps against it: if bpftrace fails to load the program, run goprobe after 'ulimit -l unlimited' as root`,
+  }
+}
+
+/** The soft RLIMIT_MEMLOCK of this process as /proc/self/limits shows it ('unlimited' or bytes). */
+function readLimits(): string | undefined {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max locked memory'))
+    const soft = line?.slice('Max locked memory'.length).trim().split(/\s+/)[0]
+    return soft === undefined ? undefined : soft === 'unlimited' ? soft : `${soft} bytes`
+  } catch {
+    return undefined
+  }
+}
+
+function kernelAtLeast(major: number, minor: number): boolean {
+  const m = /^(\d+)\.(\d+)/.exec(release())
+  if (!m) return false
+  const [a, b] = [Number(m[1]), Number(m[2])]
+  return a > major || (a === major && b >= minor)
 }

@@ -6,7 +6,8 @@ import { parameterDefault, parameterDescription, parameterKeys } from '../dsl/pa
 import { UsageError } from '../errors.ts'
 import { Target } from '../target.ts'
 import { bpftraceFor } from './bpftrace-choice.ts'
-import { runBpftrace } from './bpftrace-runner.ts'
+import { EXIT_MARKER, runBpftrace } from './bpftrace-runner.ts'
+import { planCommandTracing, removeCgroup } from './traced-command.ts'
 
 export const PROBE_OPTIONS = {
   output: { type: 'string', short: 'o' },
@@ -32,7 +33,7 @@ export function probeUsage(def: ProgramDefinition, invocation: string): string {
     'options:',
     '  -o, --output FILE          write the program to FILE instead of stdout',
     '  --run                      run it under bpftrace (as root) instead of printing it',
-    '  -c, --command CMD          with --run: start CMD and trace only it',
+    '  -c, --command CMD          with --run: start CMD (a shell command) and trace the binary wherever CMD runs it',
     '  -p, --pid PID              trace only this process',
     '  --bpftrace PATH            the bpftrace to run or print for (default $GOPROBE_BPFTRACE, else the most',
     '                             capable found on PATH and in goprobe\'s cache; see goprobe doctor)',
@@ -96,13 +97,34 @@ export async function probeMain(def: ProgramDefinition, argv: readonly string[],
       ...(pid !== undefined ? { pid } : values.command ? { pid: 'child' as const } : {}),
     }
     const bpftrace = await bpftraceFor({ bpftrace: values.bpftrace, bpftraceVersion: values['bpftrace-version'], run: values.run ?? false }, target)
-    const built = await buildProgram(def, target, { ...options, ...bpftrace })
-    if (values.output) writeFileSync(values.output, built.text)
-    else if (!values.run) process.stdout.write(built.text)
-    for (const n of built.notes) process.stderr.write(`goprobe: note: ${n}\n`)
-    if (!values.run) return 0
-    // bpftraceFor names the bpftrace whenever it is to run (or throws).
-    return await runBpftrace({ bpftrace: bpftrace.bpftracePath!, text: built.text, requirements: built.requirements, ...(values.command ? { command: values.command } : {}), ...(pid ? { pid } : {}) })
+    if (!values.run) {
+      const built = await buildProgram(def, target, { ...options, ...bpftrace })
+      if (values.output) writeFileSync(values.output, built.text)
+      else process.stdout.write(built.text)
+      for (const n of built.notes) process.stderr.write(`goprobe: note: ${n}\n`)
+      return 0
+    }
+    const tracing = values.command !== undefined && pid === undefined ? planCommandTracing(values.command, target.path) : undefined
+    try {
+      const built = await buildProgram(def, target, {
+        ...options,
+        ...bpftrace,
+        ...(tracing?.kind === 'cgroup' ? { pid: { cgroup: tracing.directory } } : {}),
+        exitMarker: EXIT_MARKER,
+      })
+      if (values.output) writeFileSync(values.output, built.text)
+      for (const n of built.notes) process.stderr.write(`goprobe: note: ${n}\n`)
+      return await runBpftrace({
+        // bpftraceFor names the bpftrace whenever it is to run (or throws).
+        bpftrace: bpftrace.bpftracePath!, text: built.text, requirements: built.requirements,
+        midFunctionSites: built.midFunctionSites, exitMarker: EXIT_MARKER, target,
+        ...(values.command ? { command: values.command } : {}), ...(pid ? { pid } : {}),
+        ...(tracing?.kind === 'cgroup' ? { cgroup: tracing.directory } : {}),
+      })
+    } finally {
+      const left = tracing?.kind === 'cgroup' ? removeCgroup(tracing.directory) : undefined
+      if (left) process.stderr.write(`goprobe: warning: ${left}\n`)
+    }
   } finally {
     target.close()
   }

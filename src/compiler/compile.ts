@@ -14,9 +14,20 @@ export interface CompileOptions {
   readonly capabilities: AttachCapabilities
   /** Bytes read for Go strings (and the bpftrace string length to configure). */
   readonly strlen: number
-  /** Only trace this process: a pid, or the child started with `-c` (`cpid`). */
-  readonly pid?: number | 'child'
+  /** Only trace these processes. */
+  readonly pid?: ProcessFilter
+  /**
+   * A line the END probe prints after everything else, so that whoever runs the program can
+   * tell the program's own output from what bpftrace prints after END (the maps).
+   */
+  readonly exitMarker?: string
 }
+
+/**
+ * A pid; the child bpftrace starts with `-c` (`cpid`); or every process in a cgroup v2
+ * directory (`cgroupid(path)`), which follows a command through wrappers and shells.
+ */
+export type ProcessFilter = number | 'child' | { readonly cgroup: string }
 
 export interface CompiledProgram {
   readonly program: bt.Program
@@ -93,7 +104,8 @@ export async function compileProgram(ir: ProgramNode, target: TargetFacts, optio
   }
   if (needPids) internalMaps.push('__pids')
   // bpftrace prints every map at exit; goprobe's bookkeeping maps are not for the user.
-  const endBody = [...ends, ...internalMaps.map((m) => bt.clear(bt.map(m)))]
+  const marker = options.exitMarker === undefined ? [] : [bt.printf(`${options.exitMarker}\n`)]
+  const endBody = [...ends, ...internalMaps.map((m) => bt.clear(bt.map(m))), ...marker]
   if (endBody.length) others.push(bt.probe([bt.end()], endBody))
 
   return {
@@ -110,6 +122,7 @@ function shown(name: string): string {
 
 function pidPredicate(pid: CompileOptions['pid']): bt.Expr | undefined {
   if (pid === undefined) return undefined
+  if (typeof pid === 'object') return bt.binary(bt.builtin('cgroup'), '==', bt.cgroupId(pid.cgroup))
   return bt.binary(bt.builtin('pid'), '==', pid === 'child' ? bt.builtin('cpid') : bt.int(pid, 'uint64'))
 }
 

@@ -98,6 +98,14 @@ describe('printer layout', () => {
   })
 })
 
+describe('process filter by cgroup', () => {
+  it('prints cgroup == cgroupid("path") with the path escaped like any string', () => {
+    const pred = b.binary(b.builtin('cgroup'), '==', b.cgroupId('/sys/fs/cgroup/goprobe-1"\\x'))
+    const printed = printProgram(one([b.printf('hit\n')], { predicate: pred }), v017)
+    expect(printed.text).toContain('/cgroup == cgroupid("/sys/fs/cgroup/goprobe-1\\"\\\\x")/ {')
+  })
+})
+
 describe('dialects', () => {
   const decl = one([b.assignVar('v', b.reg('ax')), b.del(b.map('m', b.builtin('tid')))], { vars: [b.varDecl('v', b.u64(0))] })
 
