@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { buildProgram } from '../src/build.ts'
 import { EXIT_MARKER, runBpftrace } from '../src/cli/bpftrace-runner.ts'
 import { planCommandTracing, removeCgroup } from '../src/cli/traced-command.ts'
-import { bpftraceFor } from '../src/cli/bpftrace-choice.ts'
+import { announceChoice, bpftraceFor } from '../src/cli/bpftrace-choice.ts'
 import { infoCommand } from '../src/cli/commands/info.ts'
 import { runCommand } from '../src/cli/output.ts'
 import { Target } from '../src/target.ts'
@@ -43,13 +43,15 @@ await runCommand(async () => {
       say(`not running it: ${why}. As root, 'npm start' also runs it and shows live events.`)
       return 0
     }
-    const bpftrace = await bpftraceFor({ run: true }, target)
+    const choice = await bpftraceFor({ run: true }, target)
+    const bpftrace = choice.target
     const command = `${demo} 3`
     const tracing = planCommandTracing(command, demo)
     try {
       const runnable = await buildProgram(orders, target, {
         ...bpftrace, pid: tracing.kind === 'cgroup' ? { cgroup: tracing.directory } : 'child', exitMarker: EXIT_MARKER,
       })
+      announceChoice(choice)
       say(`running it: goprobe run examples/demo/orders.ts ${demo} -c '${command}' (Ctrl-C stops it)`)
       return await runBpftrace({
         bpftrace: bpftrace.bpftracePath!, text: runnable.text, requirements: runnable.requirements, command,

@@ -7,7 +7,7 @@ import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { atLeast } from '../bpftrace/version.ts'
 import { dialectFromText } from '../bpftrace/dialect.ts'
-import { chooseBpftrace, goprobeCache, type Choice } from '../bpftrace/discovery.ts'
+import { chooseBpftrace, goprobeCache } from '../bpftrace/discovery.ts'
 import type { OffsetWitness } from '../bpftrace/offset-support.ts'
 import type { AttachCapabilities } from '../compiler/attach.ts'
 import { UsageError } from '../errors.ts'
@@ -75,33 +75,43 @@ export interface BpftraceTarget {
   readonly capabilities: AttachCapabilities
 }
 
+export interface BpftraceChoice {
+  /** What the compile needs to know of the bpftrace (spread into BuildOptions). */
+  readonly target: BpftraceTarget
+  /** Which bpftrace was chosen and why, for one line once the program is built; undefined when none was looked for. */
+  readonly explanation?: string
+}
+
+/** Says the choice in one line on stderr (after the build, so that the user's own mistakes come alone). */
+export function announceChoice(choice: BpftraceChoice): void {
+  if (choice.explanation) process.stderr.write(`goprobe: ${choice.explanation}\n`)
+}
+
 /**
- * Chooses the bpftrace for this binary and says which and why in one line on stderr.
+ * Chooses the bpftrace for this binary, with the one line that says which and why.
  * `--bpftrace-version` alone (printing, nothing named) prints for that version without looking
  * for a bpftrace: only 0.22 and later are known to take probes inside functions from the
  * version alone. With no bpftrace installed, printing keeps the portable default and says so.
  */
-export async function bpftraceFor(request: BpftraceRequest, target: Target): Promise<BpftraceTarget> {
+export async function bpftraceFor(request: BpftraceRequest, target: Target): Promise<BpftraceChoice> {
   const version = request.bpftraceVersion
   if (version !== undefined) dialectFromText(version) // a bad version is the user's mistake: say it before anything runs
   const named = request.bpftrace ?? process.env.GOPROBE_BPFTRACE
   if (version !== undefined && !request.run && !named) {
-    return { bpftraceVersion: version, capabilities: { midFunctionAddress: atLeast(dialectFromText(version).oldest, '0.22') } }
+    return { target: { bpftraceVersion: version, capabilities: { midFunctionAddress: atLeast(dialectFromText(version).oldest, '0.22') } } }
   }
   const choice = await chooseBpftrace(request.bpftrace, target.fileOffsetsMayHitSymbols, offsetWitness(target))
   if (!choice) {
     if (request.run) throw new UsageError('no bpftrace found on PATH or in goprobe\'s cache: install it (apt-get install bpftrace, or scripts/setup-system.sh) or pass --bpftrace PATH')
-    return { capabilities: { midFunctionAddress: false }, bpftraceNote: 'no bpftrace installed here: printed for every release from 0.17; --bpftrace-version V targets one' }
+    return { target: { capabilities: { midFunctionAddress: false }, bpftraceNote: 'no bpftrace installed here: printed for every release from 0.17; --bpftrace-version V targets one' } }
   }
-  announce(choice)
   const v = choice.chosen.caps.version
   return {
-    bpftraceVersion: version ?? `${v.major}.${v.minor}.${v.patch}`,
-    bpftracePath: choice.chosen.path,
-    capabilities: { midFunctionAddress: choice.chosen.offsets.accepted === true },
+    target: {
+      bpftraceVersion: version ?? `${v.major}.${v.minor}.${v.patch}`,
+      bpftracePath: choice.chosen.path,
+      capabilities: { midFunctionAddress: choice.chosen.offsets.accepted === true },
+    },
+    explanation: choice.explanation,
   }
-}
-
-function announce(choice: Choice): void {
-  process.stderr.write(`goprobe: ${choice.explanation}\n`)
 }

@@ -2,10 +2,10 @@ import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { buildProgram, DEFAULT_STRLEN, type BuildOptions } from '../build.ts'
 import type { ProgramDefinition } from '../dsl/program.ts'
-import { parameterDefault, parameterDescription, parameterKeys } from '../dsl/params.ts'
+import { parameterDefault, parameterDescription, parameterKeys, validateParams } from '../dsl/params.ts'
 import { UsageError } from '../errors.ts'
 import { Target } from '../target.ts'
-import { bpftraceFor } from './bpftrace-choice.ts'
+import { announceChoice, bpftraceFor } from './bpftrace-choice.ts'
 import { EXIT_MARKER, runBpftrace } from './bpftrace-runner.ts'
 import { planCommandTracing, removeCgroup } from './traced-command.ts'
 
@@ -89,16 +89,21 @@ export async function probeMain(def: ProgramDefinition, argv: readonly string[],
   if (!binary) throw new UsageError(`missing the binary to probe\n${probeUsage(def, invocation)}`)
   const pid = positiveInt(values.pid, '--pid')
   const strlen = positiveInt(values.strlen, '--strlen')
+  const params = parseParams(rest)
+  // The user's own mistakes come first, before goprobe looks for a bpftrace and says which.
+  validateParams(def.meta.name, def.meta.params, params)
   const target = Target.open(binary)
   try {
     const options: BuildOptions = {
-      params: parseParams(rest),
+      params,
       ...(strlen === undefined ? {} : { strlen }),
       ...(pid !== undefined ? { pid } : values.command ? { pid: 'child' as const } : {}),
     }
-    const bpftrace = await bpftraceFor({ bpftrace: values.bpftrace, bpftraceVersion: values['bpftrace-version'], run: values.run ?? false }, target)
+    const choice = await bpftraceFor({ bpftrace: values.bpftrace, bpftraceVersion: values['bpftrace-version'], run: values.run ?? false }, target)
+    const bpftrace = choice.target
     if (!values.run) {
       const built = await buildProgram(def, target, { ...options, ...bpftrace })
+      announceChoice(choice)
       if (values.output) writeFileSync(values.output, built.text)
       else process.stdout.write(built.text)
       for (const n of built.notes) process.stderr.write(`goprobe: note: ${n}\n`)
@@ -112,6 +117,7 @@ export async function probeMain(def: ProgramDefinition, argv: readonly string[],
         ...(tracing?.kind === 'cgroup' ? { pid: { cgroup: tracing.directory } } : {}),
         exitMarker: EXIT_MARKER,
       })
+      announceChoice(choice)
       if (values.output) writeFileSync(values.output, built.text)
       for (const n of built.notes) process.stderr.write(`goprobe: note: ${n}\n`)
       return await runBpftrace({

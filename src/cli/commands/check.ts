@@ -5,7 +5,7 @@ import { GoprobeError, UsageError } from '../../errors.ts'
 import { locateError } from '../../typegen/error-location.ts'
 import { typeCheckProbe, type SourceDiagnostic } from '../../typegen/type-check.ts'
 import { Target } from '../../target.ts'
-import { bpftraceFor, type BpftraceRequest } from '../bpftrace-choice.ts'
+import { announceChoice, bpftraceFor, type BpftraceRequest } from '../bpftrace-choice.ts'
 import { loadProbe } from '../probe-modules.ts'
 
 /**
@@ -36,7 +36,8 @@ async function compileError(file: string, binary: string, params: Record<string,
     // A bpftrace that does not run is the command line's problem, not the probe's: it is thrown.
     const chosen = await bpftraceFor({ ...bpftrace, run: false }, target)
     try {
-      await buildProgram(def, target, { params, ...chosen })
+      await buildProgram(def, target, { params, ...chosen.target })
+      announceChoice(chosen)
       return undefined
     } catch (e) {
       // Errors about the binary itself (not ELF, not Go) are not the probe's: they stay CLI errors.
