@@ -1,16 +1,17 @@
 /**
  * Go's runtime type metadata (`runtime._type`, `internal/abi.Type` from 1.21) read
  * from a binary without symbols or DWARF: the type descriptors reachable from
- * moduledata's typelinks and itablinks. Layouts and encodings are described in
+ * moduledata's typelinks and itablinks (from 1.27, the typelink descriptors and itabs
+ * laid out back to back; see TypeRoots). Layouts and encodings are described in
  * go-internals.md §6; every fact is checked for bounds, so a corrupted descriptor
  * gives a BinaryFormatError, never a crash or a loop.
  */
 import { BinaryFormatError, UnsupportedError } from '../errors.ts'
+import { alignUp } from '../gotypes/layout.ts'
 import type { GoType, IntKind, Param, Signature, StructField } from '../gotypes/types.ts'
 import { Reader, hex } from './bytes.ts'
 import type { ElfFile } from './elf.ts'
 import type { GoBinary } from './go-binary.ts'
-import { alignUp } from '../gotypes/layout.ts'
 import { atLeast, type GoVersion } from './go-version.ts'
 import { findModuledata, readTypeSections, type TypeSections } from './moduledata.ts'
 import { qualifiedName, readTypeName, type NameEncoding } from './type-names.ts'
