@@ -23,6 +23,7 @@ import { versionTableFor, type VersionTable } from './gotypes/tables/version-tab
 import type { FactSource, GoType, Signature } from './gotypes/types.ts'
 import { suggest } from './util/suggest.ts'
 import { crossCheckLocations } from './abi/dwarf-cross-check.ts'
+import { confirmAssumedLayout } from './newer-go.ts'
 import { innerLocation, type InnerLocation } from './abi/line-location.ts'
 
 /** ELF symbol type of data objects (package variables). */
@@ -219,6 +220,8 @@ export class Target implements TargetFacts {
       try {
         const types = RuntimeTypes.open(this.binary)
         void types.index
+        // A Go newer than every checked release: its layout is believed only when the binary confirms it.
+        if (this.binary.goVersion) confirmAssumedLayout(types, this.binary.goVersion)
         this.runtimeTypesCache = types
       } catch (e) {
         if (!(e instanceof GoprobeError)) throw e
@@ -226,6 +229,12 @@ export class Target implements TargetFacts {
       }
     }
     return this.runtimeTypesCache instanceof RuntimeTypes ? this.runtimeTypesCache : null
+  }
+
+  /** Names the runtime type metadata as a source, and the older release's layout it was read with when assumed. */
+  private runtimeTypesDetail(what: string): string {
+    const assumed = this.runtimeTypes?.layout.assumedFrom
+    return assumed ? `${what}, read with ${assumed}'s layout as its runtime.g confirms` : what
   }
 
   /** The version table for this binary's Go release, or the reason there is none. */
@@ -250,7 +259,7 @@ export class Target implements TargetFacts {
     const fromDwarf = this.dwarf?.types.lookupType(name)
     if (fromDwarf) return { value: fromDwarf, source: 'dwarf', detail: 'DWARF' }
     const fromRuntime = this.runtimeTypes?.lookupType(name)
-    if (fromRuntime) return { value: fromRuntime, source: 'runtime-types', detail: 'runtime type metadata' }
+    if (fromRuntime) return { value: fromRuntime, source: 'runtime-types', detail: this.runtimeTypesDetail('runtime type metadata') }
     const table = this.versionTable()
     const fromTable = typeof table === 'string' ? undefined : table.lookupType(name)
     if (fromTable) return { value: fromTable, source: 'version-table', detail: `version table for ${this.goVersion}` }
@@ -304,7 +313,7 @@ export class Target implements TargetFacts {
     const fromDwarf = goid(this.dwarf?.types.lookupType('runtime.g'))
     if (fromDwarf !== undefined) return { value: fromDwarf, source: 'dwarf', detail: 'DWARF runtime.g' }
     const fromRuntime = goid(this.runtimeTypes?.lookupType('runtime.g'))
-    if (fromRuntime !== undefined) return { value: fromRuntime, source: 'runtime-types', detail: 'runtime.g of the runtime type metadata' }
+    if (fromRuntime !== undefined) return { value: fromRuntime, source: 'runtime-types', detail: this.runtimeTypesDetail('runtime.g of the runtime type metadata') }
     const v = this.binary.goVersion
     if (!v) throw new UsageError(`${this.path}: the Go version is unknown and the binary has no DWARF, so the goroutine id offset is unknown`)
     if (!atLeast(v, 1, 13)) throw new UsageError(`${this.path}: Go ${v.raw} is older than 1.13; goroutine ids are not supported`)

@@ -19,9 +19,9 @@ export interface Moduledata {
 }
 
 /**
- * Offsets of the cross-checked fields on amd64: one layout from 1.16 through 1.26
+ * Offsets of the cross-checked fields on amd64: one layout from 1.16 through 1.27
  * (pcHeader, five slices, then ftab), and before 1.16 the pclntable slice first.
- * Confirmed by the tests on go1.15, 1.16, 1.19, 1.21, 1.23 and 1.26 binaries.
+ * Confirmed by the tests on go1.15, 1.16, 1.19, 1.21, 1.23, 1.26 and 1.27 binaries.
  */
 const LAYOUTS = {
   old: { ftab: 24, minpc: 80, text: 96 },
@@ -91,57 +91,112 @@ function check(elf: ElfFile, pcln: Pclntab, vaddr: number, source: Moduledata['s
   }
 }
 
-/** Where the runtime type metadata of one module is: the descriptors and the two root lists. */
+/**
+ * Where the descriptors a module lists are, from which every other descriptor is reached.
+ * Before 1.27, two slices: `typelinks []int32` (offsets from `types` of the unnamed
+ * composite types) and `itablinks []*itab`. From 1.27 the linker lays those descriptors
+ * out back to back at the start of the types range instead, followed by the other
+ * descriptors and then the itabs, and records where each run ends.
+ */
+export type TypeRoots =
+  | {
+    readonly form: 'lists'
+    readonly typelinks: { readonly vaddr: number; readonly count: number }
+    /** Each itab names an interface type (+0) and a concrete type (+8). */
+    readonly itablinks: { readonly vaddr: number; readonly count: number }
+  }
+  | {
+    readonly form: 'ranges'
+    /** [start, end): the typelink descriptors, each at the next 8-aligned address after the previous one. */
+    readonly typelinkDescriptors: { readonly start: number; readonly end: number }
+    /** [start, end): the itabs, back to back. */
+    readonly itabs: { readonly start: number; readonly end: number }
+  }
+
+/** Where the runtime type metadata of one module is: the descriptors and their roots. */
 export interface TypeSections {
   /** [types, etypes): every type descriptor and name record; nameOff/typeOff are relative to `types`. */
   readonly types: number
   readonly etypes: number
-  /** `typelinks []int32`: offsets from `types` of the unnamed composite types. */
-  readonly typelinks: { readonly vaddr: number; readonly count: number }
-  /** `itablinks []*itab`: each itab names an interface type (+0) and a concrete type (+8). */
-  readonly itablinks: { readonly vaddr: number; readonly count: number }
+  readonly roots: TypeRoots
+  /** moduledata.gofunc (go:func.*, where inline trees are), 1.18+; undefined before. */
+  readonly gofunc?: number
   /** Which moduledata layout matched, for messages. */
   readonly layout: string
 }
 
 /**
- * Offsets of types/etypes, typelinks and itablinks per moduledata layout (go-internals.md §6,
- * checked against runtime/symtab.go of 1.19, 1.20, 1.21, 1.23, 1.24, 1.25 and 1.26). 1.18 added
- * rodata and gofunc, 1.20 covctrs, and 1.26 epclntab (which moves the two lists but not types).
+ * Offsets in moduledata per layout (go-internals.md §6, checked against runtime/symtab.go
+ * of 1.19, 1.20, 1.21, 1.23, 1.24, 1.25, 1.26 and 1.27). 1.18 added rodata and gofunc,
+ * 1.20 covctrs, 1.26 epclntab (which moves the two lists but not types). 1.27 replaced
+ * the two lists by `typedesclen` between types and etypes and `itaboffset, itabsize`
+ * after etypes, which moves gofunc.
  */
-const TYPE_LAYOUTS: Record<Pclntab['header']['format'], readonly { name: string; types: number; typelinks: number; itablinks: number }[]> = {
-  'go1.2': [{ name: 'go1.13-1.15', types: 200, typelinks: 240, itablinks: 264 }],
-  'go1.16': [{ name: 'go1.16-1.17', types: 280, typelinks: 320, itablinks: 344 }],
-  'go1.18': [{ name: 'go1.18-1.19', types: 280, typelinks: 336, itablinks: 360 }],
+interface ListsLayout { readonly name: string; readonly form: 'lists'; readonly types: number; readonly typelinks: number; readonly itablinks: number; readonly gofunc?: number }
+interface RangesLayout { readonly name: string; readonly form: 'ranges'; readonly types: number; readonly gofunc: number }
+type ModuleTypeLayout = ListsLayout | RangesLayout
+
+const TYPE_LAYOUTS: Record<Pclntab['header']['format'], readonly ModuleTypeLayout[]> = {
+  'go1.2': [{ name: 'go1.13-1.15', form: 'lists', types: 200, typelinks: 240, itablinks: 264 }],
+  'go1.16': [{ name: 'go1.16-1.17', form: 'lists', types: 280, typelinks: 320, itablinks: 344 }],
+  'go1.18': [{ name: 'go1.18-1.19', form: 'lists', types: 280, typelinks: 336, itablinks: 360, gofunc: 304 }],
   'go1.20': [
-    { name: 'go1.20-1.25', types: 296, typelinks: 352, itablinks: 376 },
-    { name: 'go1.26', types: 296, typelinks: 360, itablinks: 384 },
+    { name: 'go1.20-1.25', form: 'lists', types: 296, typelinks: 352, itablinks: 376, gofunc: 320 },
+    { name: 'go1.26', form: 'lists', types: 296, typelinks: 360, itablinks: 384, gofunc: 320 },
+    { name: 'go1.27', form: 'ranges', types: 296, gofunc: 344 },
   ],
 }
 
 /**
  * The type metadata ranges of a validated moduledata. The layout is chosen by the pclntab
- * format; where one format spans two layouts, the one whose slices are well formed
- * (len == cap, contents mapped, inside sane bounds) wins. BinaryFormatError when none is.
+ * format; where one format spans several layouts, the one whose fields are well formed
+ * wins (they exclude each other: where one layout has an address, the next has a length
+ * or a slice header that fails its checks). BinaryFormatError when none is.
  */
 export function readTypeSections(elf: ElfFile, md: Moduledata, pcln: Pclntab): TypeSections {
   const problems: string[] = []
   for (const layout of TYPE_LAYOUTS[pcln.header.format]) {
     try {
-      const types = elf.readPointer(md.vaddr + layout.types)
-      const etypes = elf.readPointer(md.vaddr + layout.types + 8)
-      if (!(types < etypes) || elf.segmentForVaddr(types) !== elf.segmentForVaddr(etypes - 1) || !elf.segmentForVaddr(types)) {
-        throw new BinaryFormatError(`types range ${hex(types)}..${hex(etypes)} is not one mapped range`)
-      }
-      const typelinks = slice(elf, md.vaddr + layout.typelinks, 4)
-      const itablinks = slice(elf, md.vaddr + layout.itablinks, 8)
-      return { types, etypes, typelinks, itablinks, layout: layout.name }
+      return layout.form === 'lists' ? readListsLayout(elf, md, layout) : readRangesLayout(elf, md, layout)
     } catch (e) {
       if (!(e instanceof BinaryFormatError)) throw e
       problems.push(`${layout.name}: ${e.message}`)
     }
   }
   throw new BinaryFormatError(`moduledata at ${hex(md.vaddr)} has no readable type metadata (${problems.join('; ')})`)
+}
+
+function readListsLayout(elf: ElfFile, md: Moduledata, layout: ListsLayout): TypeSections {
+  const types = elf.readPointer(md.vaddr + layout.types)
+  const etypes = elf.readPointer(md.vaddr + layout.types + 8)
+  checkTypesRange(elf, types, etypes)
+  const typelinks = slice(elf, md.vaddr + layout.typelinks, 4)
+  const itablinks = slice(elf, md.vaddr + layout.itablinks, 8)
+  const gofunc = layout.gofunc === undefined ? undefined : elf.readPointer(md.vaddr + layout.gofunc)
+  return { types, etypes, roots: { form: 'lists', typelinks, itablinks }, ...(gofunc === undefined ? {} : { gofunc }), layout: layout.name }
+}
+
+/** `types, typedesclen, etypes, itaboffset, itabsize`: the two lengths and the offset must fall inside the range, in that order. */
+function readRangesLayout(elf: ElfFile, md: Moduledata, layout: RangesLayout): TypeSections {
+  const word = (i: number) => elf.readPointer(md.vaddr + layout.types + i * 8)
+  const [types, typedesclen, etypes, itaboffset, itabsize] = [word(0), word(1), word(2), word(3), word(4)]
+  checkTypesRange(elf, types, etypes)
+  const size = etypes - types
+  if (!(typedesclen >= 8 && typedesclen <= itaboffset && itaboffset % 8 === 0 && itaboffset + itabsize <= size)) {
+    throw new BinaryFormatError(`typedesclen ${typedesclen}, itaboffset ${itaboffset} and itabsize ${itabsize} do not fit the ${size}-byte types range`)
+  }
+  return {
+    types, etypes,
+    roots: { form: 'ranges', typelinkDescriptors: { start: types, end: types + typedesclen }, itabs: { start: types + itaboffset, end: types + itaboffset + itabsize } },
+    gofunc: elf.readPointer(md.vaddr + layout.gofunc),
+    layout: layout.name,
+  }
+}
+
+function checkTypesRange(elf: ElfFile, types: number, etypes: number): void {
+  if (!(types < etypes) || elf.segmentForVaddr(types) !== elf.segmentForVaddr(etypes - 1) || !elf.segmentForVaddr(types)) {
+    throw new BinaryFormatError(`types range ${hex(types)}..${hex(etypes)} is not one mapped range`)
+  }
 }
 
 /** A Go slice header whose elements are `size` bytes; len must equal cap and the elements be mapped. */
@@ -158,11 +213,10 @@ function slice(elf: ElfFile, at: number, size: number): { vaddr: number; count: 
 }
 
 /**
- * Inline trees (Go 1.18+) live in go:func.*, at offsets from moduledata.gofunc, which
- * sits 24 bytes after `types` (types, etypes, rodata, gofunc). An entry names the inlined
- * function by its offset in the function name table: at +4 of 16-byte entries from 1.20,
- * at +12 of 20-byte entries in 1.18-1.19. Undefined when moduledata cannot be read, so
- * line tables still work, only without the inlined functions' names.
+ * Inline trees (Go 1.18+) live in go:func.*, at offsets from moduledata.gofunc. An entry
+ * names the inlined function by its offset in the function name table: at +4 of 16-byte
+ * entries from 1.20, at +12 of 20-byte entries in 1.18-1.19. Undefined when moduledata
+ * cannot be read, so line tables still work, only without the inlined functions' names.
  */
 export function inlineNameReader(elf: ElfFile, pcln: Pclntab): InlineNameReader | undefined {
   const read = inlinedCallReader(elf, pcln)
@@ -188,17 +242,19 @@ export function inlinedCallReader(elf: ElfFile, pcln: Pclntab): InlinedCallReade
   if (format !== 'go1.18' && format !== 'go1.20') return undefined
   const md = findModuledata(elf, pcln)
   if (!md) return undefined
-  let gofunc: number
+  let gofunc: number | undefined
   try {
-    gofunc = elf.readPointer(md.vaddr + TYPE_LAYOUTS[format][0]!.types + 24)
+    gofunc = readTypeSections(elf, md, pcln).gofunc
   } catch (e) {
     if (e instanceof BinaryFormatError) return undefined
     throw e
   }
+  if (gofunc === undefined) return undefined
+  const base = gofunc
   const [size, nameAt, parentPcAt] = format === 'go1.20' ? [16, 4, 8] : [20, 12, 16]
   return (tree, index) => {
     try {
-      const entry = elf.readVaddr(gofunc + tree + index * size, size)
+      const entry = elf.readVaddr(base + tree + index * size, size)
       const view = new DataView(entry.buffer, entry.byteOffset, size)
       return { name: pcln.functionName(view.getInt32(nameAt, true)), parentPc: view.getInt32(parentPcAt, true) }
     } catch (e) {

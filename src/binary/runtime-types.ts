@@ -1,11 +1,13 @@
 /**
  * Go's runtime type metadata (`runtime._type`, `internal/abi.Type` from 1.21) read
  * from a binary without symbols or DWARF: the type descriptors reachable from
- * moduledata's typelinks and itablinks. Layouts and encodings are described in
+ * moduledata's typelinks and itablinks (from 1.27, the typelink descriptors and itabs
+ * laid out back to back; see TypeRoots). Layouts and encodings are described in
  * go-internals.md §6; every fact is checked for bounds, so a corrupted descriptor
  * gives a BinaryFormatError, never a crash or a loop.
  */
 import { BinaryFormatError, UnsupportedError } from '../errors.ts'
+import { alignUp } from '../gotypes/layout.ts'
 import type { GoType, IntKind, Param, Signature, StructField } from '../gotypes/types.ts'
 import { Reader, hex } from './bytes.ts'
 import type { ElfFile } from './elf.ts'
@@ -21,27 +23,39 @@ export interface RuntimeTypeLayout {
   readonly nameEncoding: NameEncoding
   /** 1.19+: struct field embedding is a name flag; before, bit 0 of `offsetAnon` (offset<<1). */
   readonly embeddedInName: boolean
-  /** Bytes of a map descriptor before its uncommon type: 1.13 80, 1.14+ 88, swiss maps (1.24+) 112. */
+  /**
+   * Bytes of a map descriptor before its uncommon type: 1.13 80, 1.14+ 88, swiss maps
+   * (1.24+) 112, 1.27 136 (the slot geometry became KeysOff, KeyStride, ElemsOff, ElemStride, ElemOff).
+   */
   readonly mapDescriptorSize: number
+  /**
+   * Set when the binary's Go is newer than every release checked here and this is the
+   * newest checked layout, taken on trust: the release it belongs to, e.g. `Go 1.27`.
+   * Its user must have the binary confirm it (see confirmAssumedLayout) before believing it.
+   */
+  readonly assumedFrom?: string
 }
 
 /** The newest Go 1.x release whose descriptors have been checked against a real toolchain. */
-const NEWEST_MINOR = 26
+export const NEWEST_RUNTIME_TYPES_MINOR = 27
 
 /**
- * The descriptor layout of a Go version; UnsupportedError outside 1.13–1.26 rather than
- * a guess. Pre-releases and development toolchains get their release's layout: every
- * read is bounds-checked, so a layout that moved shows up as an error, not as garbage.
+ * The descriptor layout of a Go version. Pre-releases and development toolchains get
+ * their release's layout: every read is bounds-checked, so a layout that moved shows
+ * up as an error, not as garbage. A Go 1 release newer than 1.27 gets 1.27's layout
+ * marked as assumed; before 1.13 or beyond Go 1, UnsupportedError rather than a guess.
  */
 export function runtimeTypeLayout(v: GoVersion, experiments: readonly string[]): RuntimeTypeLayout {
-  if (v.major !== 1 || v.minor < 13 || v.minor > NEWEST_MINOR) {
-    throw new UnsupportedError(`runtime type metadata of Go ${v.raw} is not known (goprobe reads Go 1.13 to 1.${NEWEST_MINOR})`)
+  if (v.major !== 1 || v.minor < 13) {
+    throw new UnsupportedError(`runtime type metadata of Go ${v.raw} is not known (goprobe reads Go 1.13 to 1.${NEWEST_RUNTIME_TYPES_MINOR})`)
   }
+  const newer = v.minor > NEWEST_RUNTIME_TYPES_MINOR
   const swiss = atLeast(v, 1, 26) || (atLeast(v, 1, 24) && !experiments.includes('noswissmap'))
   return {
     nameEncoding: atLeast(v, 1, 17) ? 'uvarint' : 'big-endian-u16',
     embeddedInName: atLeast(v, 1, 19),
-    mapDescriptorSize: swiss ? 112 : atLeast(v, 1, 14) ? 88 : 80,
+    mapDescriptorSize: atLeast(v, 1, 27) ? 136 : swiss ? 112 : atLeast(v, 1, 14) ? 88 : 80,
+    ...(newer ? { assumedFrom: `Go 1.${NEWEST_RUNTIME_TYPES_MINOR}` } : {}),
   }
 }
 
@@ -58,6 +72,12 @@ const TFLAG_NAMED = 1 << 2
 const KIND_MASK = 0x1f
 const UNCOMMON_SIZE = 16
 const STRUCT_FIELD_SIZE = 24
+/** internal/abi.Method: name, mtyp, ifn, tfn offsets. */
+const METHOD_SIZE = 16
+/** internal/abi.Imethod: name and typ offsets. */
+const IMETHOD_SIZE = 8
+/** internal/abi.ITab up to and including its first method pointer. */
+const ITAB_SIZE = 32
 const VARIADIC = 0x8000
 
 const BASIC_KINDS: readonly (IntKind | 'bool' | 'float32' | 'float64' | 'complex64' | 'complex128' | undefined)[] = [
@@ -187,23 +207,101 @@ export class RuntimeTypes {
 
   /** Descriptors the module lists: typelinks (unnamed composites) and both types of every itab. */
   private roots(): number[] {
-    const { typelinks, itablinks, types } = this.sections
-    const roots: number[] = []
+    const roots = this.sections.roots
+    if (roots.form === 'ranges') return [...this.typelinkDescriptors(roots.typelinkDescriptors), ...this.itabTypes(roots.itabs)]
+    const { types } = this.sections
+    const { typelinks, itablinks } = roots
+    const out: number[] = []
     const links = new Reader(this.elf.readVaddr(typelinks.vaddr, typelinks.count * 4), 0, 'typelinks')
     for (let i = 0; i < typelinks.count; i++) {
       const off = links.i32(i * 4)
       if (off < 0 || types + off >= this.sections.etypes) throw new BinaryFormatError(`typelinks[${i}] = ${off} is outside the types range`)
-      roots.push(types + off)
+      out.push(types + off)
     }
-    for (let i = 0; i < itablinks.count; i++) {
-      const itab = this.elf.readPointer(itablinks.vaddr + i * 8)
-      for (const at of [itab, itab + 8]) {
-        const t = this.elf.readPointer(at)
-        if (!(t >= this.mem.start && t < this.mem.end)) throw new BinaryFormatError(`itab at ${hex(itab)} refers to ${hex(t)}, outside the types range`)
-        roots.push(t)
+    for (let i = 0; i < itablinks.count; i++) out.push(...this.itabTypesAt(this.elf.readPointer(itablinks.vaddr + i * 8)))
+    return out
+  }
+
+  /**
+   * 1.27+: the typelink descriptors lie back to back, each at the next 8-aligned address,
+   * from one word past `types` (as the runtime walks them). The walk must land exactly on
+   * the recorded end: a descriptor size goprobe computed wrong cannot go unnoticed.
+   */
+  private typelinkDescriptors(range: { start: number; end: number }): number[] {
+    const out: number[] = []
+    let at = range.start + 8
+    while (at < range.end) {
+      at = alignUp(at, 8)
+      out.push(at)
+      at += this.extent(this.header(at))
+    }
+    if (at !== range.end) throw new BinaryFormatError(`the typelink descriptors run to ${hex(at)}, not to ${hex(range.end)} where moduledata ends them`)
+    return out
+  }
+
+  /** 1.27+: the itabs lie back to back; an itab's size follows from its interface's method count. */
+  private itabTypes(range: { start: number; end: number }): number[] {
+    const out: number[] = []
+    let at = range.start
+    while (at < range.end) {
+      at = alignUp(at, 8)
+      const [inter, type] = this.itabTypesAt(at)
+      out.push(inter, type)
+      at += this.itabSize(at, inter)
+    }
+    if (at !== range.end) throw new BinaryFormatError(`the itabs run to ${hex(at)}, not to ${hex(range.end)} where moduledata ends them`)
+    return out
+  }
+
+  /** An itab's interface type (+0) and concrete type (+8). */
+  private itabTypesAt(itab: number): [number, number] {
+    const types = [itab, itab + 8].map((at) => this.elf.readPointer(at))
+    for (const t of types) {
+      if (!(t >= this.mem.start && t < this.mem.end)) throw new BinaryFormatError(`itab at ${hex(itab)} refers to ${hex(t)}, outside the types range`)
+    }
+    return [types[0]!, types[1]!]
+  }
+
+  /**
+   * Inter, Type, Hash, then one method pointer per interface method; an itab of a type
+   * that does not implement the interface keeps only the first, zeroed.
+   */
+  private itabSize(itab: number, inter: number): number {
+    if (this.mem.pointer(itab + 24) === 0) return ITAB_SIZE
+    const h = this.header(inter)
+    if (h.kind !== KIND.interface) throw new BinaryFormatError(`itab at ${hex(itab)} has a non-interface type at ${hex(inter)} (kind ${h.kind})`)
+    const methods = this.mem.u64(inter + HEADER_SIZE + 16)
+    if (methods === 0 || methods > 1 << 16) throw new BinaryFormatError(`itab at ${hex(itab)}: its interface ${hex(inter)} has ${methods} methods`)
+    return ITAB_SIZE + (methods - 1) * 8
+  }
+
+  /**
+   * The bytes one descriptor takes: its kind's fixed part, its uncommon type, what follows
+   * both (parameter types, interface methods, struct fields), then its methods.
+   */
+  private extent(h: Header): number {
+    let trailing: number
+    switch (h.kind) {
+      case KIND.func: {
+        const { inCount, outCount } = this.funcCounts(h)
+        trailing = (inCount + outCount) * 8
+        break
       }
+      case KIND.interface: trailing = this.count(h.addr + HEADER_SIZE + 16, 'interface methods') * IMETHOD_SIZE; break
+      case KIND.struct: trailing = this.count(h.addr + HEADER_SIZE + 16, 'struct fields') * STRUCT_FIELD_SIZE; break
+      default:
+        if (h.kind === 0 || h.kind > KIND.unsafePointer) throw new BinaryFormatError(`type descriptor at ${hex(h.addr)} has unknown kind ${h.kind}`)
+        trailing = 0
     }
-    return roots
+    const methods = h.tflag & TFLAG_UNCOMMON ? UNCOMMON_SIZE + this.mem.u16(h.addr + this.descriptorSize(h.kind) + 4) * METHOD_SIZE : 0
+    return this.descriptorSize(h.kind) + trailing + methods
+  }
+
+  /** A slice length inside a descriptor, bounded so that sizes computed from it stay exact. */
+  private count(at: number, what: string): number {
+    const n = this.mem.u64(at)
+    if (n > 1 << 24) throw new BinaryFormatError(`${what} at ${hex(at)}: ${n} is not a plausible count`)
+    return n
   }
 
   private header(addr: number): Header {
@@ -292,12 +390,15 @@ export class RuntimeTypes {
 
   /** A func descriptor's parameter and result types, stored after it (and after its uncommon type). */
   private funcParams(h: Header): { ins: number[]; outs: number[]; all: number[]; variadic: boolean } {
-    const inCount = this.mem.u16(h.addr + HEADER_SIZE)
-    const outWord = this.mem.u16(h.addr + HEADER_SIZE + 2)
-    const outCount = outWord & ~VARIADIC
+    const { inCount, outCount, variadic } = this.funcCounts(h)
     const start = h.addr + this.descriptorSize(KIND.func) + (h.tflag & TFLAG_UNCOMMON ? UNCOMMON_SIZE : 0)
     const all = Array.from({ length: inCount + outCount }, (_, i) => this.mem.reference(start + i * 8, 'parameter type'))
-    return { ins: all.slice(0, inCount), outs: all.slice(inCount), all, variadic: (outWord & VARIADIC) !== 0 }
+    return { ins: all.slice(0, inCount), outs: all.slice(inCount), all, variadic }
+  }
+
+  private funcCounts(h: Header): { inCount: number; outCount: number; variadic: boolean } {
+    const outWord = this.mem.u16(h.addr + HEADER_SIZE + 2)
+    return { inCount: this.mem.u16(h.addr + HEADER_SIZE), outCount: outWord & ~VARIADIC, variadic: (outWord & VARIADIC) !== 0 }
   }
 
   /**

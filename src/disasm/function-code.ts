@@ -5,7 +5,7 @@ export interface CodeFacts {
   readonly instructionOffsets: ReadonlySet<number>
   /** Offsets of every RET instruction. */
   readonly retOffsets: readonly number[]
-  /** Offsets of JMPs that leave the function (tail calls): the function returns through the callee. */
+  /** Offsets of JMPs that leave the function (tail calls, direct or through a register): the function returns through the callee. */
   readonly tailJumpOffsets: readonly number[]
   /** First instruction after the stack-check branch; undefined for functions without a stack check. */
   readonly postPrologueOffset: number | undefined
@@ -42,7 +42,7 @@ export function analyzeFunction(entry: number, end: number, instructions: readon
     if (insn.mnemonic === 'ret') retOffsets.push(insn.address - entry)
     else if (insn.mnemonic === 'jmp') {
       const target = directTarget(insn)
-      if (target !== undefined && (target < entry || target >= end)) tailJumpOffsets.push(insn.address - entry)
+      if (target !== undefined ? target < entry || target >= end : REGISTER.test(insn.operands)) tailJumpOffsets.push(insn.address - entry)
     }
   }
   const { offset, prologue, stackCheck } = findPostPrologue(entry, end, instructions)
@@ -95,6 +95,14 @@ function trackSpArithmetic(mnemonic: string, dest: string, src: string, spMinus:
   else if (mnemonic === 'sub' && spMinus.has(dest) && /^(0x[0-9a-f]+|\d+)$/.test(src)) spMinus.set(dest, spMinus.get(dest)! + Number(src))
   else if (dest !== '' && mnemonic !== 'cmp' && mnemonic !== 'test' && !mnemonic.startsWith('j')) spMinus.delete(dest)
 }
+
+/**
+ * A jump through a register leaves the function: Go compiles switch jump tables to jumps
+ * through memory (`jmp qword ptr [...]`), and a jump through a register only to a call
+ * in tail position, which Go 1.27 emits for wrappers of methods promoted from an embedded
+ * interface (`jmp rdx`, the wrapper has no RET).
+ */
+const REGISTER = /^r[0-9a-z]+$/
 
 /** The target of a direct jump or call (`jmp 0x4a1710`); undefined for indirect ones (`jmp rax`). */
 export function directTarget(insn: Instruction): number | undefined {

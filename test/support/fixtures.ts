@@ -59,7 +59,7 @@ export const FIXTURES: readonly string[] = readdirSync(FIXTURES_DIR, { withFileT
   .sort()
 
 /** GOTOOLCHAIN versions tried besides the `go` on PATH and Debian's go1.19 (override with GOPROBE_TOOLCHAINS="go1.a.b,go1.c.d"). */
-const DEFAULT_TOOLCHAIN_CANDIDATES = ['go1.21.13', 'go1.23.12']
+const DEFAULT_TOOLCHAIN_CANDIDATES = ['go1.21.13', 'go1.23.12', 'go1.27.3']
 const DEBIAN_GO119 = '/usr/lib/go-1.19/bin/go'
 
 export function cacheDir(): string {

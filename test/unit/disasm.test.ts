@@ -1,12 +1,14 @@
 // Disassembly facts checked against tools no one here wrote: every RET site of every
 // function against GNU objdump, and every post-prologue point against the prologue_end
 // marks Go's compiler writes into DWARF line tables (read by Go's own debug/dwarf).
-import { execFile } from 'node:child_process'
-import { join } from 'node:path'
+import { execFile, spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { Target } from '../../src/target.ts'
-import { buildLabel, buildFixture, cacheDir, esbuildBinary, REPO_ROOT, toolchains } from '../support/fixtures.ts'
+import { buildLabel, buildFixture, cacheDir, esbuildBinary, goVersionAtLeast, REPO_ROOT, toolchains, type Toolchain } from '../support/fixtures.ts'
 import { objdumpInstructions, type ObjdumpInstruction } from '../support/oracles.ts'
 
 const run = promisify(execFile)
@@ -23,22 +25,38 @@ async function textInstructions(target: Target): Promise<ObjdumpInstruction[]> {
   return objdumpInstructions(target.path, fns[0]!.entry, fns[fns.length - 1]!.end)
 }
 
-/** Compare every function's RET sites with objdump's RET instructions in its range. */
-async function checkRets(target: Target, insns: ObjdumpInstruction[]): Promise<{ functions: number; rets: number }> {
+/**
+ * Compare every function's RET sites with objdump's RET instructions in its range, and its
+ * tail jumps with objdump's JMPs that leave it: to an address outside it, or through a register.
+ */
+async function checkRets(target: Target, insns: ObjdumpInstruction[]): Promise<{ functions: number; rets: number; tailJumps: number }> {
   const rets = insns.filter((i) => /^(\S+ )*retq?$/.test(i.mnemonic)).map((i) => i.addr)
+  const jumps = insns.filter((i) => i.mnemonic === 'jmp')
   let at = 0
+  let jumpAt = 0
   let total = 0
+  let tailJumps = 0
   const fns = target.binary.functions.functions
   for (const fn of fns) {
     const code = await target.code(fn)
     while (at < rets.length && rets[at]! < fn.entry) at++
+    while (jumpAt < jumps.length && jumps[jumpAt]!.addr < fn.entry) jumpAt++
     const expected: number[] = []
     for (let j = at; j < rets.length && rets[j]! < fn.end; j++) expected.push(rets[j]!)
+    const leaving: number[] = []
+    for (let j = jumpAt; j < jumps.length && jumps[j]!.addr < fn.end; j++) {
+      const { addr, operands } = jumps[j]!
+      const direct = /^(?:0x)?([0-9a-f]+)(?: <[^>]*>)?$/.exec(operands) // `401e00 <sym>`, or `0x401e00` without symbols
+      const target = direct ? Number.parseInt(direct[1]!, 16) : undefined
+      if (target !== undefined ? target < fn.entry || target >= fn.end : /^\*%r[0-9a-z]+$/.test(operands)) leaving.push(addr)
+    }
     if (!code.complete) continue // data in hand-written assembly: only a prefix is decoded, and reported as such
     expect(code.retOffsets.map((o) => fn.entry + o), fn.name).toEqual(expected)
+    expect(code.tailJumpOffsets.map((o) => fn.entry + o), `${fn.name} tail jumps`).toEqual(leaving)
     total += expected.length
+    tailJumps += leaving.length
   }
-  return { functions: fns.length, rets: total }
+  return { functions: fns.length, rets: total, tailJumps }
 }
 
 const tcs = await toolchains()
@@ -51,9 +69,10 @@ describe('RET sites and post-prologue points', () => {
         const target = Target.open(build.path)
         try {
           const insns = await textInstructions(target)
-          const { functions, rets } = await checkRets(target, insns)
+          const { functions, rets, tailJumps } = await checkRets(target, insns)
           expect(functions).toBeGreaterThan(1000)
           expect(rets).toBeGreaterThan(1000)
+          expect(tailJumps).toBeGreaterThan(10)
 
           const marks = await prologueOracle(build.path)
           const byAddr = new Map(insns.map((i, n) => [i.addr, n]))
@@ -119,4 +138,49 @@ describe('RET sites and post-prologue points', () => {
       target.close()
     }
   })
+})
+
+/** The tailcall oracle program built by one toolchain, cached per toolchain and source. */
+async function tailcallProgram(tc: Toolchain): Promise<string> {
+  const dir = join(REPO_ROOT, 'test', 'oracles', 'tailcall')
+  const hash = createHash('sha256').update(readFileSync(join(dir, 'main.go'))).update(readFileSync(join(dir, 'go.mod'))).digest('hex').slice(0, 12)
+  const out = join(cacheDir(), 'oracles', `tailcall-${hash}`, tc.id)
+  if (!existsSync(out)) {
+    mkdirSync(dirname(out), { recursive: true })
+    const tmp = `${out}.tmp-${process.pid}`
+    await run(tc.goBin, ['build', '-o', tmp, '.'], { cwd: dir, env: { ...process.env, ...tc.env } })
+    renameSync(tmp, out)
+  }
+  return out
+}
+
+describe('a wrapper of a method promoted from an embedded interface', () => {
+  const WRAPPER = 'main.(*Writer).Write'
+  for (const tc of tcs) {
+    it(`${tc.id}: its RETs and tail jumps equal objdump's, and a return probe on it says how it returns`, async () => {
+      const target = Target.open(await tailcallProgram(tc))
+      try {
+        const fn = target.function(WRAPPER)
+        const insns = await objdumpInstructions(target.path, fn.entry, fn.end)
+        const rets = insns.filter((i) => /^retq?$/.test(i.mnemonic)).map((i) => i.addr)
+        const registerJumps = insns.filter((i) => i.mnemonic === 'jmp' && /^\*%r[0-9a-z]+$/.test(i.operands)).map((i) => i.addr)
+        const code = await target.code(fn)
+        expect(code.retOffsets.map((o) => fn.entry + o)).toEqual(rets)
+        expect(code.tailJumpOffsets.map((o) => fn.entry + o)).toEqual(registerJumps)
+        // Go 1.27 made this wrapper a tail call through a register; before, it called and returned.
+        if (goVersionAtLeast(tc, '1.27')) {
+          expect(rets).toEqual([])
+          expect(registerJumps).toHaveLength(1)
+          const r = spawnSync('node', [join(REPO_ROOT, 'bin', 'goprobe.js'), 'compile', 'latency', target.path, `symbol=${WRAPPER}`], { encoding: 'utf8' })
+          expect(r.status).not.toBe(0)
+          expect(r.stderr.trim()).toBe(`goprobe: ${WRAPPER} has no RET instruction (it returns only through 1 tail call(s)): return probes cannot be placed`)
+        } else {
+          expect(rets.length).toBeGreaterThan(0)
+          expect(registerJumps).toEqual([])
+        }
+      } finally {
+        target.close()
+      }
+    })
+  }
 })

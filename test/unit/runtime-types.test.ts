@@ -24,7 +24,7 @@ import { structType } from '../../src/gotypes/layout.ts'
 import type { GoType, StructType } from '../../src/gotypes/types.ts'
 import { VersionTable } from '../../src/gotypes/tables/version-table.ts'
 import { Target } from '../../src/target.ts'
-import { FIXTURES, REPO_ROOT, allBuilds, buildFixture, buildLabel, cacheDir, esbuildBinary, esbuildGo115Binary, toolchains } from '../support/fixtures.ts'
+import { FIXTURES, REPO_ROOT, allBuilds, buildFixture, buildLabel, cacheDir, esbuildBinary, esbuildGo115Binary, goVersionAtLeast, toolchains } from '../support/fixtures.ts'
 import { layoutView } from './layout-compare.ts'
 
 const execFileAsync = promisify(execFile)
@@ -216,11 +216,21 @@ describe.each(releases.map((r) => [r.label, r] as const))('%s, stripped release'
 })
 
 describe('Go versions outside the known descriptor layouts', () => {
-  it('are refused with a clear error, not guessed', () => {
-    for (const raw of ['go1.12.17', 'go1.27.0', 'go2.0.0']) {
+  it('before 1.13 and beyond Go 1 are refused with a clear error, not guessed', () => {
+    for (const raw of ['go1.12.17', 'go2.0.0']) {
       const v = parseGoVersion(raw)!
       expect(() => runtimeTypeLayout(v, []), raw).toThrow(UnsupportedError)
-      expect(() => runtimeTypeLayout(v, []), raw).toThrow(/Go 1\.13 to 1\.26/)
+      expect(() => runtimeTypeLayout(v, []), raw).toThrow(/Go 1\.13 to 1\.27/)
+    }
+  })
+
+  it('a Go 1 release newer than 1.27 gets 1.27\'s layout, marked as assumed; 1.27 itself is not', () => {
+    const v127 = runtimeTypeLayout(parseGoVersion('go1.27.3')!, [])
+    expect(v127.assumedFrom).toBeUndefined()
+    for (const raw of ['go1.28.0', 'go1.31rc1']) {
+      const newer = runtimeTypeLayout(parseGoVersion(raw)!, [])
+      expect(newer.assumedFrom, raw).toBe('Go 1.27')
+      expect({ ...newer, assumedFrom: undefined }, raw).toEqual({ ...v127, assumedFrom: undefined })
     }
   })
 
@@ -316,6 +326,10 @@ describe('mutation fuzzing of the runtime type reader', async () => {
   const targets: { label: string; path: string }[] = [{ label: `basic ${tcs[0]!.id} stripped`, path: (await buildFixture('basic', tcs[0]!, 'stripped')).path }]
   if (go119) targets.push({ label: `basic ${go119.id} stripped`, path: (await buildFixture('basic', go119, 'stripped')).path })
   else console.warn('runtime-types fuzz: go1.19 not available, the pre-1.20 layouts are not fuzzed')
+  // 1.27 walks descriptors and itabs back to back instead of following lists: fuzz that walk too.
+  const go127 = tcs.find((t) => goVersionAtLeast(t, '1.27') && t !== tcs[0])
+  if (go127) targets.push({ label: `basic ${go127.id} stripped`, path: (await buildFixture('basic', go127, 'stripped')).path })
+  else if (!goVersionAtLeast(tcs[0]!, '1.27')) console.warn('runtime-types fuzz: no go1.27+ toolchain, the back-to-back descriptor walk is not fuzzed')
   const esbuild = await esbuildBinary()
   if (esbuild) targets.push({ label: 'esbuild go1.16', path: esbuild })
   else console.warn('runtime-types fuzz: esbuild not available, the 2-byte name encoding is not fuzzed')

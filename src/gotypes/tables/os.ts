@@ -9,14 +9,14 @@ const FD_FLAGS = 'csema uint32; isBlocking uint32; IsStream bool; ZeroReadIsEOF 
 const FILE_FLAGS = 'nonblock bool; stdoutOrErr bool; appendMode bool'
 
 export const osDeclarations: readonly TypeDeclaration[] = [
-  { name: 'os.File', go: [19, 26], text: 'struct { *os.file }' },
-  { name: 'internal/poll.fdMutex', go: [19, 26], text: 'struct { state uint64; rsema uint32; wsema uint32 }' },
-  { name: 'internal/poll.pollDesc', go: [19, 26], text: 'struct { runtimeCtx uintptr }' },
-  { name: 'internal/poll.SysFile', go: [21, 26], text: 'struct { iovecs unsafe.Pointer }' },
+  { name: 'os.File', go: [19, 27], text: 'struct { *os.file }' },
+  { name: 'internal/poll.fdMutex', go: [19, 27], text: 'struct { state uint64; rsema uint32; wsema uint32 }' },
+  { name: 'internal/poll.pollDesc', go: [19, 27], text: 'struct { runtimeCtx uintptr }' },
+  { name: 'internal/poll.SysFile', go: [21, 27], text: 'struct { iovecs unsafe.Pointer }' },
   { name: 'internal/poll.FD', go: [19, 20], text: `struct { fdmu internal/poll.fdMutex; Sysfd int; pd internal/poll.pollDesc; iovecs unsafe.Pointer; ${FD_FLAGS} }` },
-  { name: 'internal/poll.FD', go: [21, 26], text: `struct { fdmu internal/poll.fdMutex; Sysfd int; internal/poll.SysFile; pd internal/poll.pollDesc; ${FD_FLAGS} }` },
-  { name: 'sync/atomic.Pointer[os.dirInfo]', go: [23, 26], text: 'struct { _ [0]unsafe.Pointer; _ sync/atomic.noCopy; v unsafe.Pointer }' },
+  { name: 'internal/poll.FD', go: [21, 27], text: `struct { fdmu internal/poll.fdMutex; Sysfd int; internal/poll.SysFile; pd internal/poll.pollDesc; ${FD_FLAGS} }` },
+  { name: 'sync/atomic.Pointer[os.dirInfo]', go: [23, 27], text: 'struct { _ [0]unsafe.Pointer; _ sync/atomic.noCopy; v unsafe.Pointer }' },
   { name: 'os.file', go: [19, 22], text: `struct { pfd internal/poll.FD; name string; dirinfo unsafe.Pointer; ${FILE_FLAGS} }` },
   { name: 'os.file', go: [23, 25], text: `struct { pfd internal/poll.FD; name string; dirinfo sync/atomic.Pointer[os.dirInfo]; ${FILE_FLAGS} }` },
-  { name: 'os.file', go: [26, 26], text: `struct { pfd internal/poll.FD; name string; dirinfo sync/atomic.Pointer[os.dirInfo]; ${FILE_FLAGS}; inRoot bool }` },
+  { name: 'os.file', go: [26, 27], text: `struct { pfd internal/poll.FD; name string; dirinfo sync/atomic.Pointer[os.dirInfo]; ${FILE_FLAGS}; inRoot bool }` },
 ]

@@ -1,0 +1,3 @@
+module goprobe.test/oracles/tailcall
+
+go 1.19
