@@ -27,7 +27,8 @@ export async function loadProbe(nameOrPath: string): Promise<ProgramDefinition> 
     mod = (await import(pathToFileURL(file).href)) as { default?: unknown }
   } catch (e) {
     // A bundled probe that fails to load is goprobe's bug, not the user's mistake.
-    throw (looksLikePath && moduleLoadError(e, file)) || e
+    const mistake = looksLikePath ? moduleLoadError(e, file) : undefined
+    throw mistake ?? e
   }
   const def = mod.default
   if (!isProgram(def)) throw new UsageError(`${file} does not default-export a program(...) definition`)

@@ -61,9 +61,8 @@ function refuseUnknownKeys(probe: string, schema: unknown, raw: Record<string, u
 
 /** A valibot issue in the user's words: what is wrong with the value, or what is missing. */
 function issueText(probe: string, schema: unknown, raw: Record<string, unknown>, issue: v.BaseIssue<unknown>): string {
-  const key = issue.path?.map((p) => String(p.key)).join('.')
-  if (key === undefined) return `${probe}: ${issue.message}`
-  const top = issue.path![0]!.key as string
+  const top = issue.path?.[0]?.key
+  if (typeof top !== 'string') return `${probe}: ${issue.message}`
   if (!(top in raw)) {
     const what = parameterDescription(schema, top)
     return `${probe}: missing parameter ${top}=...${what ? ` (${what})` : ''}`

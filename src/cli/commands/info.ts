@@ -1,3 +1,4 @@
+import { ET_DYN, ET_EXEC } from '../../binary/elf.ts'
 import { Target } from '../../target.ts'
 import { table, terminalWidth, writeJson } from '../output.ts'
 
@@ -9,6 +10,8 @@ export interface BinaryInfo {
   abi: 'register' | 'stack'
   abiEvidence: string
   pie: boolean
+  /** The ELF type that decides it: DYN (position-independent, loaded anywhere) or EXEC (loaded at its link addresses). */
+  elfType: string
   stripped: boolean
   dwarf: boolean
   buildId: { go?: string; gnu?: string }
@@ -28,6 +31,7 @@ export function binaryInfo(target: Target): BinaryInfo {
     abi: b.abi.abi,
     abiEvidence: b.abi.evidence,
     pie: b.isPIE,
+    elfType: ELF_TYPES[b.elf.type] ?? `0x${b.elf.type.toString(16)}`,
     stripped: b.isStripped,
     dwarf: b.hasDwarf,
     buildId: { ...(b.buildIds.go ? { go: b.buildIds.go } : {}), ...(b.buildIds.gnu ? { gnu: b.buildIds.gnu } : {}) },
@@ -36,6 +40,20 @@ export function binaryInfo(target: Target): BinaryInfo {
     functions: b.functions.size,
     textStartSource: b.textStartSource,
   }
+}
+
+const ELF_TYPES: Record<number, string> = { [ET_EXEC]: 'EXEC', [ET_DYN]: 'DYN' }
+
+/**
+ * Whether the binary is position-independent is the ELF type's word, not the build setting's:
+ * `-buildmode=pie` linked with `-extldflags -static` (docker's release builds) gives a
+ * fixed-address EXEC, so the row says why it disagrees with the build mode below it.
+ */
+function pieText(info: BinaryInfo): string {
+  if (info.pie) return `yes (ELF type ${info.elfType})`
+  if (info.settings['-buildmode'] !== 'pie') return `no (ELF type ${info.elfType})`
+  const isStatic = /(^|\s)-extldflags[= ]("?)[^"]*-static/.test(info.settings['-ldflags'] ?? '')
+  return `no (ELF type ${info.elfType}, loaded at its link addresses: -buildmode=pie was asked for, but the external linker made a fixed-address executable${isStatic ? ', as -extldflags -static does' : ''})`
 }
 
 export function infoCommand(path: string, json: boolean): number {
@@ -50,7 +68,7 @@ export function infoCommand(path: string, json: boolean): number {
       ['binary', info.path],
       ['go version', `${info.goVersion} (from ${info.goVersionSource})`],
       ['abi', `${info.abi} (${info.abiEvidence})`],
-      ['pie', info.pie ? 'yes' : 'no'],
+      ['pie', pieText(info)],
       ['stripped', info.stripped ? 'yes (functions from the pclntab)' : 'no'],
       ['dwarf', info.dwarf ? 'yes' : 'no'],
       ['build id', info.buildId.go ?? info.buildId.gnu ?? 'none'],
