@@ -124,7 +124,7 @@ newer_bpftrace() {
   newer_bpftrace_sources
   apt_update
   local started=$SECONDS tmp pkgs
-  tmp=$(mktemp -d "$CACHE/.bpftrace-$suite.XXXXXX") || return 1
+  mkdir -p "$CACHE" && tmp=$(mktemp -d "$CACHE/.bpftrace-$suite.XXXXXX") || return 1
   pkgs=$(apt-cache depends -t "$suite" --recurse --no-recommends --no-suggests --no-conflicts \
     --no-breaks --no-replaces --no-enhances bpftrace | grep -v '^ ' | grep -v '<' | sort -u)
   mkdir -p "$tmp/debs" "$tmp/root"
