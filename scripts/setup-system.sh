@@ -79,10 +79,8 @@ SRC
     -DUSE_SYSTEM_BPF_BCC=1 >"$CACHE/bpftrace-cmake.log" 2>&1 || { say "cmake failed: see $CACHE/bpftrace-cmake.log"; exit 1; }
   make -j"$(nproc)" bpftrace >"$CACHE/bpftrace-make.log" 2>&1 || { say "make failed: see $CACHE/bpftrace-make.log"; exit 1; }
   mkdir -p "$(dirname "$UNSAFE_BPFTRACE")"
-  # Copy then rename: a test may be running the old binary (cp onto it fails with ETXTBSY).
-  cp src/bpftrace "$UNSAFE_BPFTRACE.new" && mv -f "$UNSAFE_BPFTRACE.new" "$UNSAFE_BPFTRACE"
-  # 0.17's CMakeLists declares no option() for it, so the cache records the -D as UNINITIALIZED.
-  grep -Eq '^ALLOW_UNSAFE_PROBE:[A-Z]+=ON$' CMakeCache.txt && echo "cmake -DALLOW_UNSAFE_PROBE=ON" > "$UNSAFE_MARKER"
+  cp src/bpftrace "$UNSAFE_BPFTRACE"
+  grep -q 'ALLOW_UNSAFE_PROBE:BOOL=ON' CMakeCache.txt && echo "cmake -DALLOW_UNSAFE_PROBE=ON" > "$UNSAFE_MARKER"
   rm -rf "$src"
   say "built $UNSAFE_BPFTRACE"
 fi
