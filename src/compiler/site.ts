@@ -32,6 +32,16 @@ export interface ProgramScope {
   readonly strlen: number
   /** Whether each user map holds strings or integers, learned from its first assignment. */
   readonly mapKinds: Map<string, 'int' | 'str'>
+  /** Short labels standing for names too long to be map keys, by name (see `mapKey`). */
+  readonly longKeys: Map<string, string>
+}
+
+/**
+ * The longest string literal every version accepts as a map key: 0.17 refuses literals of 64
+ * bytes or more whatever the string length, 0.23+ those of the string length or more.
+ */
+export function longestKeyLiteral(strlen: number): number {
+  return Math.min(63, strlen - 1)
 }
 
 /**
@@ -50,6 +60,8 @@ export class SiteCompiler {
   private readonly tempNames: string[] = []
   /** Variables of `local()`s, declared first (they may be assigned inside an `if`) with the type they are assigned. */
   private readonly localDecls: bt.VarDecl[] = []
+  /** Variables initialised at the top of the probe (see `readOnce`). */
+  private readonly readOnceDecls: bt.VarDecl[] = []
   private goroutineVars = false
   /** The stack depth is only computed where an activation key needs it. */
   private depthUsed = false
@@ -63,10 +75,19 @@ export class SiteCompiler {
     private readonly lineSite?: LineSite,
   ) {}
 
+  /**
+   * A value that does not change during the probe (a map entry written at entry), read once
+   * into a variable declared with it at the top of the probe.
+   */
+  readOnce(name: string, e: bt.Expr): bt.Expr {
+    if (!this.readOnceDecls.some((d) => d.name === name)) this.readOnceDecls.push(bt.varDecl(name, e))
+    return bt.variable(name)
+  }
+
   /** Declarations this site needs before its first statement. */
   declarations(): bt.VarDecl[] {
     // Temporaries are assigned where used; declaring them first keeps them in scope on every version.
-    const temps = [...this.tempNames.map((n) => bt.varDecl(n, bt.int(0, 'uint64'))), ...this.localDecls]
+    const temps = [...this.readOnceDecls, ...this.tempNames.map((n) => bt.varDecl(n, bt.int(0, 'uint64'))), ...this.localDecls]
     if (!this.goroutineVars) return temps
     const abi = this.fn?.abi ?? this.scope.target.abi.value
     const goid = this.scope.target.goidOffset()
@@ -205,7 +226,24 @@ export class SiteCompiler {
   }
 
   private mapRef(name: string, keys: readonly ExprNode[]): bt.MapRef {
-    return bt.map(name, ...keys.map((k, i) => this.storable(this.expr(k), `key ${i} of @${name}`)))
+    return bt.map(name, ...keys.map((k, i) => this.mapKey(this.expr(k), `key ${i} of @${name}`)))
+  }
+
+  /**
+   * A map key. A constant name too long to be a literal on some version (vendored Go function
+   * names pass 150 bytes) becomes a short label, `#1`, `#2`, ...: still a string, so the map's
+   * keys keep one type, and the END probe prints what each label stands for.
+   */
+  private mapKey(v: Val, what: string): bt.Expr {
+    if (v.kind !== 'str' || v.expr.kind !== 'StringLiteral') return this.storable(v, what)
+    const name = v.expr.value
+    if (Buffer.byteLength(name, 'utf8') <= longestKeyLiteral(this.scope.strlen)) return v.expr
+    let label = this.scope.longKeys.get(name)
+    if (!label) {
+      label = `#${this.scope.longKeys.size + 1}`
+      this.scope.longKeys.set(name, label)
+    }
+    return bt.string(label)
   }
 
   /** A value that a map can hold: integers, bpftrace strings; Go strings are converted. */
@@ -287,7 +325,7 @@ export class SiteCompiler {
       }
       case 'goBytes': {
         const limit = node.length && V.scalar(this.expr(node.length), describe(node.length)).expr
-        return V.goBytesOf(this.expr(node.expr), node.max, describe(node.expr), limit)
+        return V.goBytesOf(this.expr(node.expr), node.max, describe(node.expr), limit, (e) => this.temporary(e))
       }
       case 'cast': {
         const t = this.scope.target.parseType(node.goType)
