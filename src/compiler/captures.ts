@@ -1,6 +1,7 @@
 import * as bt from '../bpftrace/ast.ts'
 import type { ExprNode, HandlerNode, StmtNode } from '../dsl/ir.ts'
 import type { GoType } from '../gotypes/types.ts'
+import { asI64, asU64, heldSigned, type IntGoType } from './go-int.ts'
 import type { SiteCompiler } from './site.ts'
 import { wordsOf, type Val } from './values.ts'
 
@@ -46,9 +47,18 @@ export class Captures {
     }
   }
 
+  /** The expressions evaluated at entry, in the order `store` evaluates them. */
+  get capturedNodes(): readonly ExprNode[] {
+    return this.nodes
+  }
+
   /** Statements for the entry probe: evaluate and store every captured value, then mark the activation live. */
   store(entry: SiteCompiler): bt.Stmt[] {
     if (!this.any) return []
+    return entry.inStatement(() => this.storeAll(entry))
+  }
+
+  private storeAll(entry: SiteCompiler): bt.Stmt[] {
     const key = entry.activationKey()
     const out: bt.Stmt[] = []
     this.nodes.forEach((node, id) => {
@@ -56,7 +66,7 @@ export class Captures {
       const words = wordsOf(v, `entry value #${id}`)
       const shape: Shape = v.kind === 'parts' || v.kind === 'mem'
         ? { kind: 'go', type: v.type, words: words.map((w) => ({ offset: w.offset, size: w.size })) }
-        : { kind: v.kind === 'int' ? 'int' : 'str', signed: v.kind === 'int' && v.signed }
+        : v.kind === 'int' ? { kind: 'int', go: v.go } : { kind: 'str' }
       this.shapes.set(id, shape)
       words.forEach((w, i) => {
         const name = `${this.prefix}_v${id}_${i}`
@@ -80,7 +90,11 @@ export class Captures {
       if (!shape) throw new Error('internal: entry value read before it was stored')
       const key = ret().activationKey()
       const read = (i: number) => bt.map(`${this.prefix}_v${id}_${i}`, ...key)
-      if (shape.kind === 'int') return { kind: 'int', expr: read(0), signed: shape.signed }
+      if (shape.kind === 'int') {
+        // Typed again on reading: a map's value type is whatever bpftrace made of the first store.
+        const go = shape.go
+        return { kind: 'int', expr: go === 'bool' || go === 'untyped' || go === 'any' ? read(0) : heldSigned(go) ? asI64(read(0)) : asU64(read(0)), go }
+      }
       if (shape.kind === 'str') return { kind: 'str', expr: read(0) }
       return { kind: 'parts', type: shape.type, parts: shape.words.map((w, i) => ({ ...w, expr: read(i) })) }
     }
@@ -99,8 +113,8 @@ export class Captures {
 
 type Shape =
   | { kind: 'go'; type: GoType; words: { offset: number; size: number }[] }
-  | { kind: 'int'; signed: boolean }
-  | { kind: 'str'; signed: boolean }
+  | { kind: 'int'; go: IntGoType }
+  | { kind: 'str' }
 
 function collectStmt(s: StmtNode, visit: (n: ExprNode) => void): void {
   const e = (n: ExprNode | undefined) => n && collectExpr(n, visit)

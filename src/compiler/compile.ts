@@ -66,7 +66,7 @@ export async function compileProgram(ir: ProgramNode, target: TargetFacts, optio
       continue
     }
     const site = new SiteCompiler(scope, 'plain', undefined)
-    const body = site.statements(p.body)
+    const body = site.handler([p.body])
     switch (p.kind) {
       case 'begin': begins.push(bt.probe([bt.begin()], body)); break
       case 'end': ends.push(...body); break
@@ -136,7 +136,8 @@ async function compileUprobe(
   if (entryHandlers.length || captures.any) {
     const site = new SiteCompiler(scope, 'entry', fn)
     const attach = entryAttach(fn, target, options.capabilities)
-    const userBody = entryHandlers.flatMap((h: HandlerNode) => site.statements(h.body))
+    // The captured values are evaluated last, in the same handler: an expression both used at entry and captured has one value.
+    const userBody = site.handler(entryHandlers.map((h: HandlerNode) => h.body), captures.capturedNodes)
     let body = [...pidStmt, ...userBody, ...captures.store(site)]
     if (attach.guarded) {
       // At the first instruction, evaluate the stack check the function is about to make: a hit
@@ -171,7 +172,7 @@ async function compileUprobe(
       hows.push(`+${hex(rs.offset)}`)
       out.unsafe ||= choice.unsafe
     }
-    const userBody = returnHandlers.flatMap((h) => site.statements(h.body))
+    const userBody = site.handler(returnHandlers.map((h) => h.body))
     const body = [...pidStmt, ...captures.guardReturn(site, userBody)]
     const comments = [`${shown(fn.name)} returns: ${fn.returnSites.length} RET site(s) at ${hows.join(', ')} (disassembly; never uretprobe: Go stacks move)`]
     if (fn.tailJumps) comments.push(`${shown(fn.name)} also leaves through ${fn.tailJumps} tail jump(s), which return through the callee and are not probed`)

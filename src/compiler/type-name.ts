@@ -68,7 +68,7 @@ export function dynamicTypeIs(v: Val, expected: string, site: TypeNameSite, path
       tests.push(bt.binary(bt.deref(WORD[width], V.add(name.data, at)), '==', bt.int(want, 'uint64', { hex: true })))
     }
   }
-  return { value: { kind: 'int', expr: tests.reduce((a, b) => bt.binary(a, '&&', b)), signed: false }, fact: name.fact }
+  return { value: { kind: 'int', expr: tests.reduce((a, b) => bt.binary(a, '&&', b)), go: 'bool' }, fact: name.fact }
 }
 
 /** Address and length of the name's bytes, without the extra star. */
