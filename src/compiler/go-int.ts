@@ -121,7 +121,7 @@ export function arithmetic(op: Exclude<ArithOp, '<<' | '>>'>, a: bt.Expr, b: bt.
       const y = stable(b, 'int64')
       if (op === '/') {
         // Truncated toward zero: |x| / |y|, negative when the signs differ.
-        const q = bt.binary(absU(x), '/', absU(y))
+        const q = stable(bt.binary(absU(x), '/', absU(y)), 'uint64')
         const differ = bt.binary(bt.cast('int64', bt.binary(x, '^', y)), '<', bt.int(0, 'int64'))
         return wrap(bt.ternary(differ, negU(q), q), t)
       }
@@ -182,4 +182,10 @@ export function isStable(e: bt.Expr): boolean {
     case 'Ternary': return isStable(e.cond) && isStable(e.then) && isStable(e.otherwise)
     default: return false
   }
+}
+
+/** A single operand (a constant, register or variable, possibly cast): repeating it costs nothing. */
+export function isOperand(e: bt.Expr): boolean {
+  if (e.kind === 'Cast') return isOperand(e.operand)
+  return e.kind === 'IntLiteral' || e.kind === 'Register' || e.kind === 'Variable'
 }

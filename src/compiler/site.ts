@@ -13,7 +13,7 @@ import * as V from './values.ts'
 import { describeLocation, type Val } from './values.ts'
 import * as G from './go-int.ts'
 import { planSharing, type SharingPlan } from './sharing.ts'
-import { isStable } from './go-int.ts'
+import { isOperand, isStable } from './go-int.ts'
 
 /** bpftrace's names for the registers probes may read. */
 const REGISTERS: Record<MachineRegister, bt.RegisterName> = {
@@ -167,8 +167,8 @@ export class SiteCompiler {
     return bt.variable(name)
   }
 
-  /** `e` itself when evaluating it again gives the same value at no cost, else a temporary holding it. */
-  private stable = (e: bt.Expr, type: 'int64' | 'uint64'): bt.Expr => (isStable(e) ? e : this.temporary(e, type))
+  /** `e` itself when it is a single operand, else a temporary holding it: an operand used several times is computed once. */
+  private stable = (e: bt.Expr, type: 'int64' | 'uint64'): bt.Expr => (isOperand(e) ? e : this.temporary(e, type))
 
   /** A scratch variable assigned `e` now (before the statement being compiled), declared with `type`. */
   private scratch(e: bt.Expr, type: 'int64' | 'uint64'): bt.Expr {
