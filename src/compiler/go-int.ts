@@ -70,8 +70,9 @@ export function wrap(raw: bt.Expr, t: IntKind): bt.Expr {
   if (bits === 64) return signed ? asI64(raw) : asU64(raw)
   const low = bt.binary(asU64(raw), '&', mask(bits))
   if (!signed) return low
-  // Sign extension without casts to narrow types (their arithmetic width differs by version).
-  return bt.cast('int64', bt.binary(bt.binary(low, '^', signBit(bits)), '-', signBit(bits)))
+  // Sign extension without casts to narrow types (their arithmetic width differs by version):
+  // (low ^ sign) - sign, the subtraction written as adding ~(sign - 1) (see minus).
+  return bt.cast('int64', bt.binary(bt.binary(low, '^', signBit(bits)), '+', bt.unary('~', bt.int((1n << BigInt(bits - 1)) - 1n, 'uint64', { hex: true }))))
 }
 
 /**
@@ -97,8 +98,13 @@ export function constant(value: bigint, t: IntKind | 'bool'): bt.Expr | undefine
 
 const zeroOf = (t: IntKind): bt.Expr => bt.int(0, isSignedInt(t) ? 'int64' : 'uint64')
 
+/**
+ * a - b on uint64 values, as a + ~b + 1: bpftrace 0.26 types a subtraction int64 and casts
+ * unsigned operands to it implicitly, with a warning.
+ */
+const minus = (a: bt.Expr, b: bt.Expr): bt.Expr => bt.binary(bt.binary(a, '+', bt.unary('~', b)), '+', bt.int(1, 'uint64'))
 /** Two's complement negation on 64 bits, as uint64. */
-const negU = (u: bt.Expr): bt.Expr => bt.cast('uint64', bt.binary(bt.int(0, 'uint64'), '-', u))
+const negU = (u: bt.Expr): bt.Expr => bt.cast('uint64', bt.binary(bt.unary('~', u), '+', bt.int(1, 'uint64')))
 /** |x| of an int64 value as uint64 (|min| is 2^63, which uint64 holds). */
 const absU = (x: bt.Expr): bt.Expr => bt.ternary(bt.binary(x, '<', bt.int(0, 'int64')), negU(asU64(x)), asU64(x))
 
@@ -113,7 +119,9 @@ export type CompareOp = '==' | '!=' | '<' | '<=' | '>' | '>='
 export function arithmetic(op: Exclude<ArithOp, '<<' | '>>'>, a: bt.Expr, b: bt.Expr, t: IntKind, stable: (e: bt.Expr, type: 'int64' | 'uint64') => bt.Expr): bt.Expr {
   const signed = isSignedInt(t)
   switch (op) {
-    case '+': case '-': case '*': case '&': case '|': case '^':
+    case '-':
+      return wrap(minus(asU64(a), asU64(b)), t)
+    case '+': case '*': case '&': case '|': case '^':
       return wrap(bt.binary(asU64(a), op, asU64(b)), t)
     case '/': case '%': {
       if (!signed) return wrap(bt.binary(asU64(a), op, asU64(b)), t)
@@ -126,7 +134,7 @@ export function arithmetic(op: Exclude<ArithOp, '<<' | '>>'>, a: bt.Expr, b: bt.
         return wrap(bt.ternary(differ, negU(q), q), t)
       }
       // The remainder has the dividend's sign.
-      const r = bt.binary(absU(x), '%', absU(y))
+      const r = stable(bt.binary(absU(x), '%', absU(y)), 'uint64')
       return wrap(bt.ternary(bt.binary(x, '<', bt.int(0, 'int64')), negU(r), r), t)
     }
   }
