@@ -1,7 +1,7 @@
 import * as bt from '../bpftrace/ast.ts'
 import type { ExprNode, HandlerNode, StmtNode } from '../dsl/ir.ts'
 import type { GoType } from '../gotypes/types.ts'
-import { asI64, asU64, heldSigned, type IntGoType } from './go-int.ts'
+import { asI64, asU64, heldSigned, staticType, typed, type IntGoType } from './go-int.ts'
 import type { SiteCompiler } from './site.ts'
 import { wordsOf, type Val } from './values.ts'
 
@@ -65,7 +65,7 @@ export class Captures {
       const v = entry.expr(node)
       const words = wordsOf(v, `entry value #${id}`)
       const shape: Shape = v.kind === 'parts' || v.kind === 'mem'
-        ? { kind: 'go', type: v.type, words: words.map((w) => ({ offset: w.offset, size: w.size })) }
+        ? { kind: 'go', type: v.type, words: words.map((w) => ({ offset: w.offset, size: w.size, stored: staticType(w.expr) })) }
         : v.kind === 'int' ? { kind: 'int', go: v.go } : { kind: 'str' }
       this.shapes.set(id, shape)
       words.forEach((w, i) => {
@@ -93,10 +93,12 @@ export class Captures {
       if (shape.kind === 'int') {
         // Typed again on reading: a map's value type is whatever bpftrace made of the first store.
         const go = shape.go
-        return { kind: 'int', expr: go === 'bool' || go === 'untyped' || go === 'any' ? read(0) : heldSigned(go) ? asI64(read(0)) : asU64(read(0)), go }
+        return { kind: 'int', expr: go === 'bool' || go === 'untyped' || go === 'any' ? read(0) : heldSigned(go) ? asI64(typed(read(0), 'int64')) : asU64(typed(read(0), 'uint64')), go }
       }
       if (shape.kind === 'str') return { kind: 'str', expr: read(0) }
-      return { kind: 'parts', type: shape.type, parts: shape.words.map((w, i) => ({ ...w, expr: read(i) })) }
+      // A map's values have the type of what was stored (from 0.27 a cast to it again is warned about).
+      const word = (i: number, stored: ReturnType<typeof staticType>) => (stored === undefined || stored === 'bool' ? read(i) : typed(read(i), stored))
+      return { kind: 'parts', type: shape.type, parts: shape.words.map((w, i) => ({ offset: w.offset, size: w.size, expr: word(i, w.stored) })) }
     }
   }
 
@@ -112,7 +114,7 @@ export class Captures {
 }
 
 type Shape =
-  | { kind: 'go'; type: GoType; words: { offset: number; size: number }[] }
+  | { kind: 'go'; type: GoType; words: { offset: number; size: number; stored: ReturnType<typeof staticType> }[] }
   | { kind: 'int'; go: IntGoType }
   | { kind: 'str' }
 

@@ -44,19 +44,68 @@ export const bpfType = (t: IntGoType): 'int64' | 'uint64' => (heldSigned(t) ? 'i
 const mask = (bits: number): bt.Expr => bt.int((1n << BigInt(bits)) - 1n, 'uint64', { hex: true })
 const signBit = (bits: number): bt.Expr => bt.int(1n << BigInt(bits - 1), 'uint64', { hex: true })
 
+/**
+ * bpftrace types of expressions bpftrace cannot type by their shape alone (variables, map
+ * values), recorded where goprobe makes them: from 0.27 a cast to the type an expression
+ * already has is warned about, so casts are only written where the type changes.
+ */
+const knownTypes = new WeakMap<bt.Expr, bt.IntType>()
+
+/** `e`, recorded as having bpftrace type `type` (a variable declared so, a map holding such values). */
+export function typed<E extends bt.Expr>(e: E, type: bt.IntType): E {
+  knownTypes.set(e, type)
+  return e
+}
+
+const ARITHMETIC: ReadonlySet<bt.BinaryOp> = new Set(['+', '*', '/', '%', '&', '|', '^', '<<', '>>'])
+
+/**
+ * The integer type every bpftrace version from 0.17 gives `e`, when that follows from its
+ * shape; 'bool' for comparisons (a bool from 0.24, so a cast to an integer is never redundant).
+ * Subtraction has none: 0.26 made it int64 whatever its operands.
+ */
+export function staticType(e: bt.Expr): bt.IntType | 'bool' | undefined {
+  const known = knownTypes.get(e)
+  if (known) return known
+  switch (e.kind) {
+    case 'Cast': case 'MemoryRead': return e.type
+    case 'IntLiteral': return e.type
+    case 'Register': return 'uint64'
+    case 'Builtin': return e.name === 'nsecs' ? 'uint64' : undefined
+    case 'Unary': return e.op === '~' ? staticType(e.operand) : e.op === '!' ? 'bool' : undefined
+    case 'Ternary': {
+      const t = staticType(e.then)
+      return t !== undefined && t === staticType(e.otherwise) ? t : undefined
+    }
+    case 'Binary': {
+      if (!ARITHMETIC.has(e.op)) return e.op === '-' ? undefined : 'bool'
+      const l = staticType(e.left)
+      const r = staticType(e.right)
+      return l === r && (l === 'uint64' || l === 'int64') ? l : undefined
+    }
+    default: return undefined
+  }
+}
+
+const is64 = (e: bt.Expr): boolean => {
+  const t = staticType(e)
+  return t === 'uint64' || t === 'int64'
+}
+
 /** `e` as a uint64 expression (its 64 bits unchanged). */
 export function asU64(e: bt.Expr): bt.Expr {
-  if ((e.kind === 'Cast' || e.kind === 'MemoryRead') && e.type === 'uint64') return e
-  if (e.kind === 'Register' || (e.kind === 'Builtin' && e.name === 'nsecs')) return e
-  if (e.kind === 'IntLiteral') return e.value >= 0n ? bt.int(e.value, 'uint64', { hex: e.hex }) : bt.cast('uint64', e)
-  if (e.kind === 'Cast' && e.type === 'int64') return bt.cast('uint64', e.operand)
+  if (staticType(e) === 'uint64') return e
+  if (e.kind === 'IntLiteral' && e.value >= 0n) return bt.int(e.value, 'uint64', { hex: e.hex })
+  // (uint64)(int64)x is x when x is 64 bits wide already.
+  if (e.kind === 'Cast' && e.type === 'int64' && is64(e.operand)) return asU64(e.operand)
   return bt.cast('uint64', e)
 }
 
 /** `e` as an int64 expression (its 64 bits unchanged). */
 export function asI64(e: bt.Expr): bt.Expr {
-  if ((e.kind === 'Cast' || e.kind === 'MemoryRead') && e.type === 'int64') return e
+  if (staticType(e) === 'int64') return e
   if (e.kind === 'IntLiteral') return bt.int(BigInt.asIntN(64, e.value), 'int64', { hex: e.hex && e.value >= 0n })
+  if (e.kind === 'Cast' && e.type === 'uint64' && is64(e.operand)) return asI64(e.operand)
   return bt.cast('int64', e)
 }
 
@@ -72,7 +121,7 @@ export function wrap(raw: bt.Expr, t: IntKind): bt.Expr {
   if (!signed) return low
   // Sign extension without casts to narrow types (their arithmetic width differs by version):
   // (low ^ sign) - sign, the subtraction written as adding ~(sign - 1) (see minus).
-  return bt.cast('int64', bt.binary(bt.binary(low, '^', signBit(bits)), '+', bt.unary('~', bt.int((1n << BigInt(bits - 1)) - 1n, 'uint64', { hex: true }))))
+  return asI64(bt.binary(bt.binary(low, '^', signBit(bits)), '+', bt.unary('~', bt.int((1n << BigInt(bits - 1)) - 1n, 'uint64', { hex: true }))))
 }
 
 /**
@@ -104,7 +153,7 @@ const zeroOf = (t: IntKind): bt.Expr => bt.int(0, isSignedInt(t) ? 'int64' : 'ui
  */
 const minus = (a: bt.Expr, b: bt.Expr): bt.Expr => bt.binary(bt.binary(a, '+', bt.unary('~', b)), '+', bt.int(1, 'uint64'))
 /** Two's complement negation on 64 bits, as uint64. */
-const negU = (u: bt.Expr): bt.Expr => bt.cast('uint64', bt.binary(bt.unary('~', u), '+', bt.int(1, 'uint64')))
+const negU = (u: bt.Expr): bt.Expr => asU64(bt.binary(bt.unary('~', u), '+', bt.int(1, 'uint64')))
 /** |x| of an int64 value as uint64 (|min| is 2^63, which uint64 holds). */
 const absU = (x: bt.Expr): bt.Expr => bt.ternary(bt.binary(x, '<', bt.int(0, 'int64')), negU(asU64(x)), asU64(x))
 
@@ -130,7 +179,7 @@ export function arithmetic(op: Exclude<ArithOp, '<<' | '>>'>, a: bt.Expr, b: bt.
       if (op === '/') {
         // Truncated toward zero: |x| / |y|, negative when the signs differ.
         const q = stable(bt.binary(absU(x), '/', absU(y)), 'uint64')
-        const differ = bt.binary(bt.cast('int64', bt.binary(x, '^', y)), '<', bt.int(0, 'int64'))
+        const differ = bt.binary(asI64(bt.binary(x, '^', y)), '<', bt.int(0, 'int64'))
         return wrap(bt.ternary(differ, negU(q), q), t)
       }
       // The remainder has the dividend's sign.
@@ -162,7 +211,7 @@ export function shift(op: '<<' | '>>', a: bt.Expr, s: bt.Expr, t: IntKind, stabl
     ? bt.int(constCount > 63n ? 63n : constCount, 'uint64')
     : bt.ternary(bt.binary(stable(s, 'uint64'), '>', bt.int(63, 'uint64')), bt.int(63, 'uint64'), stable(s, 'uint64'))
   const negative = bt.unary('~', bt.binary(bt.unary('~', asU64(x)), '>>', n))
-  return wrap(bt.ternary(bt.binary(x, '<', bt.int(0, 'int64')), bt.cast('uint64', negative), bt.binary(asU64(x), '>>', n)), t)
+  return wrap(bt.ternary(bt.binary(x, '<', bt.int(0, 'int64')), asU64(negative), bt.binary(asU64(x), '>>', n)), t)
 }
 
 /** `a op b` for operands held in the same bpftrace type: signed compare for int64 on every version, unsigned for uint64. */

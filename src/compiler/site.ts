@@ -164,7 +164,7 @@ export class SiteCompiler {
       this.temps.stmts.push(bt.assignVar(name, type === 'uint64' ? G.asU64(e) : G.asI64(e)))
       this.temps.byExpr.set(key, name)
     }
-    return bt.variable(name)
+    return G.typed(bt.variable(name), type)
   }
 
   /** `e` itself when it is a single operand, else a temporary holding it: an operand used several times is computed once. */
@@ -176,7 +176,7 @@ export class SiteCompiler {
     const name = `__v${++this.sharedCount}`
     this.tempNames.push({ name, type })
     this.temps!.stmts.push(bt.assignVar(name, type === 'uint64' ? G.asU64(e) : G.asI64(e)))
-    return bt.variable(name)
+    return G.typed(bt.variable(name), type)
   }
 
   /**
@@ -252,11 +252,11 @@ export class SiteCompiler {
     }
     switch (v.kind) {
       case 'mem':
-        this.locals.set(name, { kind: 'mem', type: v.type, addr: bt.variable(varName) })
+        this.locals.set(name, { kind: 'mem', type: v.type, addr: G.typed(bt.variable(varName), 'uint64') })
         return [assign(varName, v.addr)]
       case 'parts': {
         const stmts = v.parts.map((p) => assign(`${varName}_${p.offset}`, p.expr))
-        this.locals.set(name, { kind: 'parts', type: v.type, parts: v.parts.map((p) => ({ ...p, expr: bt.variable(`${varName}_${p.offset}`) })) })
+        this.locals.set(name, { kind: 'parts', type: v.type, parts: v.parts.map((p) => ({ ...p, expr: G.typed(bt.variable(`${varName}_${p.offset}`), 'uint64') })) })
         return stmts
       }
       case 'int':
@@ -265,7 +265,7 @@ export class SiteCompiler {
           this.locals.set(name, v)
           return []
         }
-        this.locals.set(name, { kind: 'int', expr: bt.variable(varName), go: v.go })
+        this.locals.set(name, { kind: 'int', expr: G.typed(bt.variable(varName), G.bpfType(v.go)), go: v.go })
         return [assign(varName, v.go === 'bool' ? bt.ternary(v.expr, bt.int(1, 'uint64'), bt.int(0, 'uint64')) : v.expr, G.bpfType(v.go))]
       default:
         throw new UsageError(`local ${JSON.stringify(name)}: only numbers and Go values can be kept in locals, not ${valueKind(v)}`)
@@ -538,7 +538,7 @@ export class SiteCompiler {
     switch (name) {
       case 'goid':
         this.requireGoroutine('goroutineId()')
-        return { kind: 'int', expr: bt.variable('__goid'), go: 'uint64' }
+        return { kind: 'int', expr: G.typed(bt.variable('__goid'), 'uint64'), go: 'uint64' }
       case 'comm': return { kind: 'str', expr: bt.builtin('comm') }
       case 'ustack': return { kind: 'stack', expr: arg === undefined ? bt.builtin('ustack') : bt.ustack(arg) }
       // pid and tid are uint32 from 0.22: widened so that every version computes with the same type.

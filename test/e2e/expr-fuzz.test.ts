@@ -76,7 +76,7 @@ async function fuzzRun(bpftrace: Bpftrace | undefined, midFunctionAddress: boole
   expect(run.code, context).toBe(0)
   // The emitted casts leave bpftrace nothing to warn about (sign mismatches, signed division, implicit casts).
   // (Warnings about the machine, such as RLIMIT_MEMLOCK, name no place in the program.)
-  if (!process.env.GOPROBE_EXPR_IGNORE_WARNINGS) expect(run.stderr, 'bpftrace warned about the program').not.toMatch(/\.bt:\d+:\d+(-\d+)?: WARNING/i)
+  expect(run.stderr, 'bpftrace warned about the program').not.toMatch(/\.bt:\d+:\d+(-\d+)?: WARNING/i)
   expect(run.stderr + run.stdout, 'bpftrace lost events').not.toMatch(/lost \d+ events/i)
   const expected = (run.commandStdout ?? '').split('\n').filter((l) => l !== '')
   const traced = run.stdout.split('\n').filter((l) => l !== '' && !/^Attach(ing|ed) \d+ probes?/.test(l))
