@@ -127,6 +127,7 @@ function collectStmt(s: StmtNode, visit: (n: ExprNode) => void): void {
     case 'mapDelete': s.keys.forEach(e); break
     case 'if': e(s.cond); s.then.forEach((t) => collectStmt(t, visit)); s.else.forEach((t) => collectStmt(t, visit)); break
     case 'local': e(s.value); break
+    case 'snapshot': e(s.expr); break
     default: break
   }
 }

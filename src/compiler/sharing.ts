@@ -82,6 +82,7 @@ function stmtExprs(s: StmtNode): ExprNode[] {
     case 'mapDelete': return [...s.keys]
     case 'if': return [s.cond]
     case 'local': return [s.value]
+    case 'snapshot': return [s.expr]
     default: return []
   }
 }

@@ -237,6 +237,8 @@ export class SiteCompiler {
         const v = this.expr(s.value)
         return this.bindLocal(s.name, v)
       }
+      // Evaluated (before this statement) when used elsewhere: see sharing.ts.
+      case 'snapshot': return []
       case 'exit': return [bt.exit()]
       case 'printValues': return this.printValues(s.which)
     }
