@@ -79,7 +79,9 @@ async function fuzzRun(bpftrace: Bpftrace | undefined, midFunctionAddress: boole
   expect(run.stderr, 'bpftrace warned about the program').not.toMatch(/\.bt:\d+:\d+(-\d+)?: WARNING/i)
   expect(run.stderr + run.stdout, 'bpftrace lost events').not.toMatch(/lost \d+ events/i)
   const expected = (run.commandStdout ?? '').split('\n').filter((l) => l !== '')
+  // The sum() maps bpftrace prints at exit (`@sum_int8: -123`), in the Go program's line format.
   const traced = run.stdout.split('\n').filter((l) => l !== '' && !/^Attach(ing|ed) \d+ probes?/.test(l))
+    .map((l) => l.replace(/^@sum_(\w+): (-?\d+)$/, 'sum $1=$2'))
   const notTraced = missing(expected, traced)
   const unexpected = missing(traced, expected)
   console.log(`expression fuzz under bpftrace ${bpftrace.version}: ${expected.length} values computed by Go, ${traced.length} by the probe, ${notTraced.length + unexpected.length} mismatches`)

@@ -3,7 +3,7 @@
  * with every drawn (a, b, s); before each call, main writes what Go computes for every
  * expression to $GOPROBE_FIXTURE_LOG, one `<type> <call> <label>=<value>` line each.
  */
-import { BINARY, constantOps, DIVISION, INT_TYPES, SHIFTS, type ExprFuzz, type IntTypeName } from './model.ts'
+import { BINARY, constantOps, DIVISION, INT_TYPES, isSigned, SHIFTS, type ExprFuzz, type IntTypeName } from './model.ts'
 
 export const functionName = (t: IntTypeName): string => `main.ops_${t}`
 
@@ -30,17 +30,21 @@ export function goSource(f: ExprFuzz): string {
       `// ops_${t} is what the probe reads its operands from; log_${t} is what Go computes from them.`,
       '//go:noinline',
       `func ops_${t}(n int, a, b ${t}, s uint8) ${t} {\n\treturn a + b\n}`, '',
-      `func log_${t}(n int, a, b ${t}, s uint8) {`, ...logLines(t), '}', '',
+      ...(isSigned(t) ? [`var sum_${t} int64`, ''] : []),
+      `func log_${t}(n int, a, b ${t}, s uint8) {`, ...logLines(t), ...(isSigned(t) ? [`\tsum_${t} += int64(a)`] : []), '}', '',
     )
   }
   const calls = INT_TYPES.flatMap((t) => f.calls[t].map((c, i) =>
     `\tlog_${t}(${i}, ${t}(${c.a}), ${t}(${c.b}), ${c.s})\n\tops_${t}(${i}, ${t}(${c.a}), ${t}(${c.b}), ${c.s})`))
+  // sum() of the signed operands, as int64 (bpftrace's sum is a signed 64-bit total for them).
+  const sums = INT_TYPES.filter(isSigned).map((t) => `\tfmt.Fprintf(out, "sum ${t}=%d\\n", sum_${t})`)
   parts.push(
     'func main() {',
     '\tf, err := os.Create(os.Getenv("GOPROBE_FIXTURE_LOG"))',
     '\tif err != nil {\n\t\tfmt.Fprintln(os.Stderr, err)\n\t\tos.Exit(1)\n\t}',
     '\tout = bufio.NewWriter(f)',
     ...calls,
+    ...sums,
     '\tif err := out.Flush(); err != nil {\n\t\tfmt.Fprintln(os.Stderr, err)\n\t\tos.Exit(1)\n\t}',
     '\tf.Close()',
     '}',

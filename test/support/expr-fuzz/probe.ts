@@ -3,9 +3,9 @@
  * of each ops_<type> function, every expression of the Go program computed from the
  * arguments, printed in the Go program's line format.
  */
-import { arg, printf, program, uprobe, when, type Expr, type ProgramDefinition } from '../../../src/index.ts'
+import { arg, map, printf, program, uprobe, when, type Expr, type ProgramDefinition } from '../../../src/index.ts'
 import { functionName } from './go-source.ts'
-import { BINARY, constantOps, DIVISION, INT_TYPES, SHIFTS, type IntTypeName } from './model.ts'
+import { BINARY, constantOps, DIVISION, INT_TYPES, isSigned, SHIFTS, type IntTypeName } from './model.ts'
 
 type Method = 'add' | 'sub' | 'mul' | 'div' | 'mod' | 'band' | 'bor' | 'shl' | 'shr' | 'lt' | 'le' | 'gt' | 'ge' | 'eq' | 'ne'
 const apply = (a: Expr, method: Method, b: Expr | number): Expr => a[method](b)
@@ -26,6 +26,8 @@ export function exprProbe(types: readonly IntTypeName[] = INT_TYPES): ProgramDef
         for (const [label, , method] of SHIFTS) line(label, apply(a, method, s))
         for (const [label, , method, c] of constantOps(t)) line(label, apply(a, method as Method, c))
         line('neg', a.neg())
+        // Printed by bpftrace at exit: a signed total, negative when the operands sum below zero.
+        if (isSigned(t)) map(`sum_${t}`).at().sum(a)
       })
     }
   })
