@@ -371,7 +371,7 @@ export class SiteCompiler {
       case 'deref': return V.deref(this.expr(node.base), describe(node.base))
       case 'index': {
         const constIndex = node.index.kind === 'literal' && typeof node.index.value === 'number' ? node.index.value : undefined
-        return V.index(this.expr(node.base), this.expr(node.index), constIndex, describe(node.base))
+        return V.index(this.expr(node.base), this.expr(node.index), constIndex, describe(node.base), (e) => this.stable(e, 'uint64'))
       }
       case 'len': return V.length(this.expr(node.base), describe(node.base))
       case 'cap': return V.capacity(this.expr(node.base), describe(node.base))

@@ -230,12 +230,18 @@ export function capacity(v: Val, path: string): Val {
   throw new UsageError(`${path} has no capacity (only slices and arrays do)`)
 }
 
-/** Element `i` of an array or slice. Constant indexes into arrays are bounds-checked here. */
-export function index(v: Val, i: Val, constIndex: number | undefined, path: string): Val {
+/**
+ * Element `i` of an array or slice. Constant indexes into arrays are bounds-checked here; other
+ * indexes at run time: out of range, the element's address is 0, whose reads fail and give
+ * zeros, so the element reads as its type's zero value. `stable` holds an index used twice.
+ */
+export function index(v: Val, i: Val, constIndex: number | undefined, path: string, stable: (e: bt.Expr) => bt.Expr): Val {
   if (v.kind !== 'parts' && v.kind !== 'mem') throw new UsageError(`${path} cannot be indexed`)
   const base: GoVal = v.type.kind === 'pointer' && v.type.elem.kind === 'array' ? deref(v, path) : v
   const t = base.type
-  const idx = asU64(scalar(i, `${path} index`).expr)
+  const idx = stable(asU64(scalar(i, `${path} index`).expr))
+  // A negative index is a huge unsigned one: out of range too.
+  const inRange = (len: bt.Expr, addr: bt.Expr): bt.Expr => bt.ternary(bt.binary(idx, '<', len), addr, bt.int(0, 'uint64'))
   if (t.kind === 'array') {
     if (constIndex !== undefined && (constIndex < 0 || constIndex >= t.len)) {
       throw new UsageError(`index ${constIndex} out of range for ${path} of type ${typeString(t)}`)
@@ -244,12 +250,13 @@ export function index(v: Val, i: Val, constIndex: number | undefined, path: stri
       if (constIndex === undefined) throw new UnsupportedError(`${path} is held in registers; index it with a constant`)
       return { kind: 'parts', type: t.elem, parts: base.parts.filter((p) => p.offset >= constIndex * t.elem.size && p.offset < (constIndex + 1) * t.elem.size).map((p) => ({ ...p, offset: p.offset - constIndex * t.elem.size })) }
     }
-    return { kind: 'mem', type: t.elem, addr: bt.binary(base.addr, '+', bt.binary(idx, '*', bt.int(t.elem.size, 'uint64'))) }
+    const addr = bt.binary(base.addr, '+', bt.binary(idx, '*', bt.int(t.elem.size, 'uint64')))
+    return { kind: 'mem', type: t.elem, addr: constIndex === undefined ? inRange(bt.int(t.len, 'uint64'), addr) : addr }
   }
   if (t.kind === 'slice') {
     if (constIndex !== undefined && constIndex < 0) throw new UsageError(`negative index ${constIndex} for ${path}`)
     const data = word(base, 0, path)
-    return { kind: 'mem', type: t.elem, addr: bt.binary(data, '+', bt.binary(idx, '*', bt.int(t.elem.size, 'uint64'))) }
+    return { kind: 'mem', type: t.elem, addr: inRange(word(base, 8, path), bt.binary(data, '+', bt.binary(idx, '*', bt.int(t.elem.size, 'uint64')))) }
   }
   throw new UsageError(`${path} has type ${typeString(t)}; only arrays and slices can be indexed`)
 }

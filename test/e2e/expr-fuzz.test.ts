@@ -2,7 +2,8 @@
 // every integer type (boundaries, -1, 0, small and random values), every operator the probe
 // language has (+ - * / % & | << >> < <= > >= == != and unary -, with typed and untyped
 // operands) and logs the values; a goprobe program computes the same expressions from the
-// arguments of the function the Go program calls with those operands. Every value must be
+// arguments of the function the Go program calls with those operands (and reads slice
+// elements in and out of range: out of range, the zero value). Every value must be
 // equal under every bpftrace here: Go's arithmetic, whatever bpftrace's own rules are.
 // GOPROBE_EXPR_SEED=<n> reproduces or explores another draw; GOPROBE_EXTRA_BPFTRACES chooses
 // the bpftraces run besides the two 0.17 builds (default: Debian 13's and unstable's).

@@ -38,12 +38,21 @@ export function goSource(f: ExprFuzz): string {
     `\tlog_${t}(${i}, ${t}(${c.a}), ${t}(${c.b}), ${c.s})\n\tops_${t}(${i}, ${t}(${c.a}), ${t}(${c.b}), ${c.s})`))
   // sum() of the signed operands, as int64 (bpftrace's sum is a signed 64-bit total for them).
   const sums = INT_TYPES.filter(isSigned).map((t) => `\tfmt.Fprintf(out, "sum ${t}=%d\\n", sum_${t})`)
+  // Indexing: in range the element, out of range (negative, len, past it) the zero value.
+  parts.push(
+    '//go:noinline',
+    'func elem(n int, xs []int16, i int) int16 {\n\tif i >= 0 && i < len(xs) {\n\t\treturn xs[i]\n\t}\n\treturn 0\n}', '',
+  )
+  const slice = '[]int16{-32768, -1, 0, 1, 32767, -300, 300}'
+  const elems = [-1000, -1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 1 << 30].map((i, n) =>
+    `\tfmt.Fprintf(out, "elem ${n} v=%d\\n", elem(${n}, ${slice}, ${i}))`)
   parts.push(
     'func main() {',
     '\tf, err := os.Create(os.Getenv("GOPROBE_FIXTURE_LOG"))',
     '\tif err != nil {\n\t\tfmt.Fprintln(os.Stderr, err)\n\t\tos.Exit(1)\n\t}',
     '\tout = bufio.NewWriter(f)',
     ...calls,
+    ...elems,
     ...sums,
     '\tif err := out.Flush(); err != nil {\n\t\tfmt.Fprintln(os.Stderr, err)\n\t\tos.Exit(1)\n\t}',
     '\tf.Close()',

@@ -12,6 +12,7 @@ const apply = (a: Expr, method: Method, b: Expr | number): Expr => a[method](b)
 
 export function exprProbe(types: readonly IntTypeName[] = INT_TYPES): ProgramDefinition {
   return program(import.meta, { name: 'expr-fuzz', description: 'Go integer expressions computed from the arguments of the fuzz functions' }, () => {
+    uprobe('main.elem').onEntry(() => printf('elem %d v=%d\n', arg('n'), arg('xs').index(arg('i'))))
     for (const t of types) {
       uprobe(functionName(t)).onEntry(() => {
         const n = arg('n')
