@@ -4,6 +4,7 @@ import type { HandlerNode, ProgramNode, UprobeNode } from '../dsl/ir.ts'
 import { UnknownNameError, UnsupportedError } from '../errors.ts'
 import { chooseAttach, type AttachCapabilities, type AttachChoice } from './attach.ts'
 import { Captures } from './captures.ts'
+import { readEntryValuesAtEntry } from './entry-reads.ts'
 import { compileLine } from './line-probe.ts'
 import { expandPatterns } from './patterns.ts'
 import { SiteCompiler, type ProgramScope } from './site.ts'
@@ -126,9 +127,10 @@ async function compileUprobe(
   }
   const fn = await target.functionFacts(name, p.declared[name])
   const prefix = `__p${index}`
-  const captures = new Captures(prefix, p.handlers)
-  const entryHandlers = p.handlers.filter((h) => h.site === 'entry')
-  const returnHandlers = p.handlers.filter((h) => h.site === 'return')
+  const handlers = p.handlers.map(readEntryValuesAtEntry)
+  const captures = new Captures(prefix, handlers)
+  const entryHandlers = handlers.filter((h) => h.site === 'entry')
+  const returnHandlers = handlers.filter((h) => h.site === 'return')
   const out: CompiledUprobe = { probes: [], internalMaps: [], unsafe: false, notes: [] }
   const pidStmt = trackPids ? [bt.assignMap(bt.map('__pids', bt.builtin('pid')), bt.int(1, 'uint64'))] : []
 
