@@ -5,6 +5,7 @@ import { UnknownNameError, UnsupportedError } from '../errors.ts'
 import { chooseAttach, type AttachCapabilities, type AttachChoice } from './attach.ts'
 import { Captures } from './captures.ts'
 import { readEntryValuesAtEntry } from './entry-reads.ts'
+import { minus } from './go-int.ts'
 import { compileLine } from './line-probe.ts'
 import { expandPatterns } from './patterns.ts'
 import { SiteCompiler, type ProgramScope } from './site.ts'
@@ -147,7 +148,7 @@ async function compileUprobe(
       // the hit whose check passes is the call. (A preemption request fails the check too.)
       const check = fn.stackCheck!
       site.activationKey()
-      const sp = check.spAdjust ? bt.binary(bt.reg('sp'), '-', bt.int(check.spAdjust, 'uint64')) : bt.reg('sp')
+      const sp = check.spAdjust ? minus(bt.reg('sp'), bt.int(check.spAdjust, 'uint64')) : bt.reg('sp')
       const stackguard = bt.deref('uint64', bt.binary(bt.variable('__g'), '+', bt.int(check.guardOffset, 'uint64')))
       body = [bt.ifStmt(bt.binary(sp, '>', stackguard), body)]
       out.notes.push(`${fn.name}: entry probed at the first instruction, skipping the hit that grows the stack (this bpftrace cannot attach after the prologue)`)

@@ -151,7 +151,7 @@ const zeroOf = (t: IntKind): bt.Expr => bt.int(0, isSignedInt(t) ? 'int64' : 'ui
  * a - b on uint64 values, as a + ~b + 1: bpftrace 0.26 types a subtraction int64 and casts
  * unsigned operands to it implicitly, with a warning.
  */
-const minus = (a: bt.Expr, b: bt.Expr): bt.Expr => bt.binary(bt.binary(a, '+', bt.unary('~', b)), '+', bt.int(1, 'uint64'))
+export const minus = (a: bt.Expr, b: bt.Expr): bt.Expr => bt.binary(bt.binary(a, '+', bt.unary('~', b)), '+', bt.int(1, 'uint64'))
 /** Two's complement negation on 64 bits, as uint64. */
 const negU = (u: bt.Expr): bt.Expr => asU64(bt.binary(bt.unary('~', u), '+', bt.int(1, 'uint64')))
 /** |x| of an int64 value as uint64 (|min| is 2^63, which uint64 holds). */

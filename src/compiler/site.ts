@@ -80,12 +80,12 @@ export class SiteCompiler {
     // g is R14 in register-ABI Go code; ABI0 code only has it in TLS at fs:-8.
     const g: bt.Expr = abi === 'register'
       ? bt.reg('r14')
-      : bt.deref('uint64', bt.uptr(bt.binary(bt.taskFsBase(), '-', bt.int(8, 'uint64'))))
+      : bt.deref('uint64', bt.uptr(G.minus(bt.taskFsBase(), bt.int(8, 'uint64'))))
     return [
       bt.varDecl('__g', g),
       bt.varDecl('__goid', bt.deref('uint64', V.add(bt.variable('__g'), goid.value))),
       // g.stack.hi - SP is the same at entry and at every RET of one activation, and survives stack copying.
-      ...(this.depthUsed ? [bt.varDecl('__depth', bt.binary(bt.deref('uint64', V.add(bt.variable('__g'), 8)), '-', bt.reg('sp')))] : []),
+      ...(this.depthUsed ? [bt.varDecl('__depth', G.minus(bt.deref('uint64', V.add(bt.variable('__g'), 8)), bt.reg('sp')))] : []),
       ...temps,
     ]
   }
