@@ -24,8 +24,6 @@ const WIDTH: Record<IntKind, number> = {
   int: 64, int8: 8, int16: 16, int32: 32, int64: 64, uint: 64, uint8: 8, uint16: 16, uint32: 32, uint64: 64, uintptr: 64,
 }
 
-export const widthOf = (t: IntKind): number => WIDTH[t]
-
 /** The Go type a value of `t` has when it must have one (an untyped constant defaults to int, a map value to int64). */
 export function concrete(t: IntGoType): IntKind | 'bool' {
   if (t === 'untyped') return 'int'
@@ -122,14 +120,6 @@ export function wrap(raw: bt.Expr, t: IntKind): bt.Expr {
   // Sign extension without casts to narrow types (their arithmetic width differs by version):
   // (low ^ sign) - sign, the subtraction written as adding ~(sign - 1) (see minus).
   return asI64(bt.binary(bt.binary(low, '^', signBit(bits)), '+', bt.unary('~', bt.int((1n << BigInt(bits - 1)) - 1n, 'uint64', { hex: true }))))
-}
-
-/**
- * A machine word whose low `bits` hold a value of Go type `t` (upper bits undefined, as the
- * ABI leaves sub-word registers) as a normalized value of `t`.
- */
-export function fromLowBits(word: bt.Expr, t: IntKind): bt.Expr {
-  return wrap(word, t)
 }
 
 /** A constant that must be representable in `t`, as Go requires of untyped constants. */
