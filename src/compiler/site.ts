@@ -510,12 +510,18 @@ export class SiteCompiler {
   }
 
   /** Go's arithmetic on two operands (see go-int.ts); `node` for operand descriptions. */
-  private arithmetic(op: G.ArithOp, l: Val, r: Val, path: string, node?: Extract<ExprNode, { kind: 'binary' }>): Val {
+  private arithmetic(op: G.ArithOp, left: Val, right: Val, path: string, node?: Extract<ExprNode, { kind: 'binary' }>): Val {
+    // A bool in arithmetic counts as a uint64 0 or 1 (stdlib packs flags into bit sets that way).
+    const numeric = (v: Val, side: string): Val => {
+      const s = v.kind === 'int' || v.kind === 'parts' || v.kind === 'mem' ? V.scalar(v, side) : undefined
+      return s?.go === 'bool' ? { kind: 'int', expr: G.asU64(s.expr), go: 'uint64' } : v
+    }
+    const l = numeric(left, path)
+    const r = numeric(right, path)
     const binaryNode = node ?? { kind: 'binary' as const, op, left: { kind: 'literal' as const, value: 0 }, right: { kind: 'literal' as const, value: 0 } }
     if (op === '<<' || op === '>>') {
       const ls = V.scalar(l, describe(binaryNode.left))
       const rs = V.scalar(r, describe(binaryNode.right))
-      if (ls.go === 'bool' || rs.go === 'bool') throw new UsageError(`${path}: cannot shift a bool or by a bool`)
       // The result has the left operand's type; an untyped left operand becomes int, a map value int64.
       const t = G.concrete(ls.go) as Exclude<ReturnType<typeof G.concrete>, 'bool'>
       const a = ls.go === 'untyped' ? G.constant((ls.expr as bt.IntLiteral).value, t) : ls.go === 'any' ? G.wrap(ls.expr, t) : ls.expr
@@ -525,7 +531,6 @@ export class SiteCompiler {
       return { kind: 'int', expr: G.shift(op, a, count, t, this.stable), go: t }
     }
     const [a, b, t] = this.unify(l, r, binaryNode, path)
-    if (t === 'bool') throw new UsageError(`${path}: arithmetic on bools`)
     const concrete = G.concrete(t) as Exclude<ReturnType<typeof G.concrete>, 'bool'>
     return { kind: 'int', expr: G.arithmetic(op, a, b, concrete, this.stable), go: t === 'untyped' ? 'int' : t === 'any' ? 'int64' : t }
   }
