@@ -103,7 +103,8 @@ export function printfWithAddress(format: string, address: TcpAddress, ...args: 
   const { ipLength, ipBytes, zeroGroups: zeros, port } = address
   const byte = (i: number) => ipBytes[i]!
   const ipv4 = (from: number) => emit('%d.%d.%d.%d:%d', [byte(from), byte(from + 1), byte(from + 2), byte(from + 3), port])
-  const group = (g: number) => byte(2 * g).shl(8).bor(byte(2 * g + 1))
+  // Go's shifts keep the operand's type: widen the bytes first (a byte shifted by 8 is 0).
+  const group = (g: number) => byte(2 * g).as('uint16').shl(8).bor(byte(2 * g + 1).as('uint16'))
   const zeroGroups = (from: number, count: number) => {
     const mask = ((1 << count) - 1) << from
     return zeros.band(mask).eq(mask)

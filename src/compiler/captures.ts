@@ -1,6 +1,7 @@
 import * as bt from '../bpftrace/ast.ts'
 import type { ExprNode, HandlerNode, StmtNode } from '../dsl/ir.ts'
 import type { GoType } from '../gotypes/types.ts'
+import { asI64, asU64, heldSigned, staticType, typed, type IntGoType } from './go-int.ts'
 import type { SiteCompiler } from './site.ts'
 import { wordsOf, type Val } from './values.ts'
 
@@ -46,17 +47,26 @@ export class Captures {
     }
   }
 
+  /** The expressions evaluated at entry, in the order `store` evaluates them. */
+  get capturedNodes(): readonly ExprNode[] {
+    return this.nodes
+  }
+
   /** Statements for the entry probe: evaluate and store every captured value, then mark the activation live. */
   store(entry: SiteCompiler): bt.Stmt[] {
     if (!this.any) return []
+    return entry.inStatement(() => this.storeAll(entry))
+  }
+
+  private storeAll(entry: SiteCompiler): bt.Stmt[] {
     const key = entry.activationKey()
     const out: bt.Stmt[] = []
     this.nodes.forEach((node, id) => {
       const v = entry.expr(node)
       const words = wordsOf(v, `entry value #${id}`)
       const shape: Shape = v.kind === 'parts' || v.kind === 'mem'
-        ? { kind: 'go', type: v.type, words: words.map((w) => ({ offset: w.offset, size: w.size })) }
-        : { kind: v.kind === 'int' ? 'int' : 'str', signed: v.kind === 'int' && v.signed }
+        ? { kind: 'go', type: v.type, words: words.map((w) => ({ offset: w.offset, size: w.size, stored: staticType(w.expr) })) }
+        : v.kind === 'int' ? { kind: 'int', go: v.go } : { kind: 'str' }
       this.shapes.set(id, shape)
       words.forEach((w, i) => {
         const name = `${this.prefix}_v${id}_${i}`
@@ -84,9 +94,15 @@ export class Captures {
       // Numbers are read from their maps once, into variables at the top of the probe: a map
       // lookup inside an arm of `?:` gives a wrong value on bpftrace 0.22 and 0.23 (see dialect.ts).
       const read = (i: number) => site.readOnce(`${this.prefix}_v${id}_${i}`, lookup(i))
-      if (shape.kind === 'int') return { kind: 'int', expr: read(0), signed: shape.signed }
+      if (shape.kind === 'int') {
+        // Typed again on reading: a map's value type is whatever bpftrace made of the first store.
+        const go = shape.go
+        return { kind: 'int', expr: go === 'bool' || go === 'untyped' || go === 'any' ? read(0) : heldSigned(go) ? asI64(typed(read(0), 'int64')) : asU64(typed(read(0), 'uint64')), go }
+      }
       if (shape.kind === 'str') return { kind: 'str', expr: lookup(0) }
-      return { kind: 'parts', type: shape.type, parts: shape.words.map((w, i) => ({ ...w, expr: read(i) })) }
+      // A map's values have the type of what was stored (from 0.27 a cast to it again is warned about).
+      const word = (i: number, stored: ReturnType<typeof staticType>) => (stored === undefined || stored === 'bool' ? read(i) : typed(read(i), stored))
+      return { kind: 'parts', type: shape.type, parts: shape.words.map((w, i) => ({ offset: w.offset, size: w.size, expr: word(i, w.stored) })) }
     }
   }
 
@@ -102,9 +118,9 @@ export class Captures {
 }
 
 type Shape =
-  | { kind: 'go'; type: GoType; words: { offset: number; size: number }[] }
-  | { kind: 'int'; signed: boolean }
-  | { kind: 'str'; signed: boolean }
+  | { kind: 'go'; type: GoType; words: { offset: number; size: number; stored: ReturnType<typeof staticType> }[] }
+  | { kind: 'int'; go: IntGoType }
+  | { kind: 'str' }
 
 function collectStmt(s: StmtNode, visit: (n: ExprNode) => void): void {
   const e = (n: ExprNode | undefined) => n && collectExpr(n, visit)
@@ -115,6 +131,7 @@ function collectStmt(s: StmtNode, visit: (n: ExprNode) => void): void {
     case 'mapDelete': s.keys.forEach(e); break
     case 'if': e(s.cond); s.then.forEach((t) => collectStmt(t, visit)); s.else.forEach((t) => collectStmt(t, visit)); break
     case 'local': e(s.value); break
+    case 'snapshot': e(s.expr); break
     default: break
   }
 }

@@ -5,6 +5,8 @@ import type { HandlerNode, ProgramNode, UprobeNode } from '../dsl/ir.ts'
 import { UnknownNameError, UnsupportedError, UsageError } from '../errors.ts'
 import { chooseAttach, type AttachCapabilities, type AttachChoice } from './attach.ts'
 import { Captures } from './captures.ts'
+import { readEntryValuesAtEntry } from './entry-reads.ts'
+import { minus } from './go-int.ts'
 import { compileLine } from './line-probe.ts'
 import { expandPatterns } from './patterns.ts'
 import { SiteCompiler, type ProgramScope } from './site.ts'
@@ -80,7 +82,7 @@ export async function compileProgram(ir: ProgramNode, target: TargetFacts, optio
       continue
     }
     const site = new SiteCompiler(scope, 'plain', undefined)
-    const body = site.statements(p.body)
+    const body = site.handler([p.body])
     switch (p.kind) {
       case 'begin': begins.push(bt.probe([bt.begin()], body)); break
       case 'end': ends.push(...body); break
@@ -149,9 +151,10 @@ async function compileUprobe(
   }
   const fn = await target.functionFacts(name, p.declared[name])
   const prefix = `__p${index}`
-  const captures = new Captures(prefix, p.handlers)
-  const entryHandlers = p.handlers.filter((h) => h.site === 'entry')
-  const returnHandlers = p.handlers.filter((h) => h.site === 'return')
+  const handlers = p.handlers.map(readEntryValuesAtEntry)
+  const captures = new Captures(prefix, handlers)
+  const entryHandlers = handlers.filter((h) => h.site === 'entry')
+  const returnHandlers = handlers.filter((h) => h.site === 'return')
   const out: CompiledUprobe = { probes: [], internalMaps: [], unsafe: false, notes: [] }
   const pidStmt = trackPids ? [bt.assignMap(bt.map('__pids', bt.builtin('pid')), bt.int(1, 'uint64'))] : []
 
@@ -159,7 +162,8 @@ async function compileUprobe(
   if (entryHandlers.length || captures.any) {
     const site = new SiteCompiler(scope, 'entry', fn)
     const attach = entryAttach(fn, target, options.capabilities)
-    const userBody = entryHandlers.flatMap((h: HandlerNode) => site.statements(h.body))
+    // The captured values are evaluated last, in the same handler: an expression both used at entry and captured has one value.
+    const userBody = site.handler(entryHandlers.map((h: HandlerNode) => h.body), captures.capturedNodes)
     let body = [...pidStmt, ...userBody, ...captures.store(site)]
     if (attach.guarded) {
       // At the first instruction, evaluate the stack check the function is about to make: a hit
@@ -167,7 +171,7 @@ async function compileUprobe(
       // the hit whose check passes is the call. (A preemption request fails the check too.)
       const check = fn.stackCheck!
       site.activationKey()
-      const sp = check.spAdjust ? bt.binary(bt.reg('sp'), '-', bt.int(check.spAdjust, 'uint64')) : bt.reg('sp')
+      const sp = check.spAdjust ? minus(bt.reg('sp'), bt.int(check.spAdjust, 'uint64')) : bt.reg('sp')
       const stackguard = bt.deref('uint64', bt.binary(bt.variable('__g'), '+', bt.int(check.guardOffset, 'uint64')))
       body = [bt.ifStmt(bt.binary(sp, '>', stackguard), body)]
       out.notes.push({ subject: fn.name, text: 'entry probed at the first instruction, skipping the hit that grows the stack (this bpftrace cannot attach after the prologue)' })
@@ -194,7 +198,7 @@ async function compileUprobe(
       hows.push(`+${hex(rs.offset)}`)
       out.unsafe ||= choice.unsafe
     }
-    const userBody = returnHandlers.flatMap((h) => site.statements(h.body))
+    const userBody = site.handler(returnHandlers.map((h) => h.body))
     const body = [...pidStmt, ...captures.guardReturn(site, userBody)]
     const comments = [`${shown(fn.name)} returns: ${fn.returnSites.length} RET site(s) at ${hows.join(', ')} (disassembly; never uretprobe: Go stacks move)`]
     if (fn.tailJumps) comments.push(`${shown(fn.name)} also leaves through ${fn.tailJumps} tail jump(s), which return through the callee and are not probed`)

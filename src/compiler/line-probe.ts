@@ -48,7 +48,7 @@ export async function compileLine(
   for (const ls of sites) {
     const fn = await target.functionFacts(ls.function, p.declared[ls.function])
     const site = new SiteCompiler(scope, 'line', fn, undefined, ls)
-    const body = [...prelude, ...site.statements(p.body)]
+    const body = [...prelude, ...site.handler([p.body])]
     const attach = chooseAttach(target, ls.site, caps)
     if ('problem' in attach) throw new UnsupportedError(`${spec}: cannot probe its code in ${ls.function} at +${hex(ls.site.offset)}: ${attach.problem}`)
     const where = `${ls.function}+${hex(ls.site.offset)}`

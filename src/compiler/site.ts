@@ -12,6 +12,9 @@ import { dynamicTypeIs, dynamicTypeName, loadBias, type TypeNameSite } from './t
 import type { FunctionFacts, LineSite, TargetFacts } from './target-facts.ts'
 import * as V from './values.ts'
 import { describeLocation, type Val } from './values.ts'
+import * as G from './go-int.ts'
+import { planSharing, type SharingPlan } from './sharing.ts'
+import { isOperand, isStable } from './go-int.ts'
 
 /** bpftrace's names for the registers probes may read. */
 const REGISTERS: Record<MachineRegister, bt.RegisterName> = {
@@ -57,7 +60,12 @@ export class SiteCompiler {
   /** Temporaries assigned just before the statement being compiled, by expression (see `temporary`). */
   private temps: { stmts: bt.Stmt[]; byExpr: Map<string, string> } | undefined
   private tempCount = 0
-  private readonly tempNames: string[] = []
+  private readonly tempNames: { name: string; type: 'int64' | 'uint64' }[] = []
+  /** Expressions used more than once in the handler, and where each is evaluated (see sharing.ts). */
+  private plan: SharingPlan = { shared: new Set(), before: new Map() }
+  /** Values of shared expressions already evaluated into scratch variables. */
+  private readonly bound = new Map<ExprNode, Val>()
+  private sharedCount = 0
   /** Variables of `local()`s, declared first (they may be assigned inside an `if`) with the type they are assigned. */
   private readonly localDecls: bt.VarDecl[] = []
   /** Variables initialised at the top of the probe (see `readOnce`). */
@@ -87,19 +95,19 @@ export class SiteCompiler {
   /** Declarations this site needs before its first statement. */
   declarations(): bt.VarDecl[] {
     // Temporaries are assigned where used; declaring them first keeps them in scope on every version.
-    const temps = [...this.readOnceDecls, ...this.tempNames.map((n) => bt.varDecl(n, bt.int(0, 'uint64'))), ...this.localDecls]
+    const temps = [...this.readOnceDecls, ...this.tempNames.map((t) => bt.varDecl(t.name, bt.int(0, t.type))), ...this.localDecls]
     if (!this.goroutineVars) return temps
     const abi = this.fn?.abi ?? this.scope.target.abi.value
     const goid = this.scope.target.goidOffset()
     // g is R14 in register-ABI Go code; ABI0 code only has it in TLS at fs:-8.
     const g: bt.Expr = abi === 'register'
       ? bt.reg('r14')
-      : bt.deref('uint64', bt.uptr(bt.binary(bt.taskFsBase(), '-', bt.int(8, 'uint64'))))
+      : bt.deref('uint64', bt.uptr(G.minus(bt.taskFsBase(), bt.int(8, 'uint64'))))
     return [
       bt.varDecl('__g', g),
       bt.varDecl('__goid', bt.deref('uint64', V.add(bt.variable('__g'), goid.value))),
       // g.stack.hi - SP is the same at entry and at every RET of one activation, and survives stack copying.
-      ...(this.depthUsed ? [bt.varDecl('__depth', bt.binary(bt.deref('uint64', V.add(bt.variable('__g'), 8)), '-', bt.reg('sp')))] : []),
+      ...(this.depthUsed ? [bt.varDecl('__depth', G.minus(bt.deref('uint64', V.add(bt.variable('__g'), 8)), bt.reg('sp')))] : []),
       ...temps,
     ]
   }
@@ -126,18 +134,39 @@ export class SiteCompiler {
     this.goroutineVars = true
   }
 
-  statements(body: readonly StmtNode[]): bt.Stmt[] {
+  /**
+   * The statements of a whole handler (several bodies run one after the other at one site),
+   * followed by `trailing` expressions the caller evaluates at the end (values captured at
+   * entry): an expression used more than once among them has one value.
+   */
+  handler(bodies: readonly (readonly StmtNode[])[], trailing: readonly ExprNode[] = []): bt.Stmt[] {
+    const body = bodies.flat()
+    this.plan = planSharing(body, trailing)
+    return this.statements(body)
+  }
+
+  private statements(body: readonly StmtNode[]): bt.Stmt[] {
     return body.flatMap((s) => this.statement(s))
   }
 
   private statement(s: StmtNode): bt.Stmt[] {
+    // Errors name the statement where it was written (goprobe check), and so do the statements made for it.
+    const all = this.inStatement(() => withOrigin(s, () => {
+      // Shared values first needed here (or in several branches below) are evaluated first.
+      for (const node of this.plan.before.get(s) ?? []) this.expr(node)
+      return [...this.statementBody(s)]
+    }))
+    for (const made of all) copyOrigin(s, made)
+    return all
+  }
+
+  /** Statements built by `fn`, preceded by the temporaries and shared values they evaluate. */
+  inStatement(fn: () => bt.Stmt[]): bt.Stmt[] {
     const outer = this.temps
     this.temps = { stmts: [], byExpr: new Map() }
     try {
-      const out = [...withOrigin(s, () => this.statementBody(s))]
-      const all = [...this.temps.stmts, ...out]
-      for (const made of all) copyOrigin(s, made)
-      return all
+      const out = fn()
+      return [...this.temps.stmts, ...out]
     } finally {
       this.temps = outer
     }
@@ -149,18 +178,63 @@ export class SiteCompiler {
    * same expression gets the same variable. Outside a statement (values captured at entry)
    * it stays inline.
    */
-  temporary(e: bt.Expr): bt.Expr {
+  temporary(e: bt.Expr, type: 'int64' | 'uint64' = 'uint64'): bt.Expr {
     if (!this.temps) return e
-    const key = JSON.stringify(e, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))
+    const key = `${type}:${JSON.stringify(e, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))}`
     let name = this.temps.byExpr.get(key)
     if (!name) {
       name = `__t${this.tempCount++}`
-      this.tempNames.push(name)
-      // Declared uint64 (declarations()); bpftrace 0.17 writes a narrower value into its low bytes only.
-      this.temps.stmts.push(bt.assignVar(name, bt.cast('uint64', e)))
+      // Declared with this type (declarations()); bpftrace 0.17 writes a narrower value into its low bytes only.
+      this.tempNames.push({ name, type })
+      this.temps.stmts.push(bt.assignVar(name, type === 'uint64' ? G.asU64(e) : G.asI64(e)))
       this.temps.byExpr.set(key, name)
     }
-    return bt.variable(name)
+    return G.typed(bt.variable(name), type)
+  }
+
+  /** `e` itself when it is a single operand, else a temporary holding it: an operand used several times is computed once. */
+  private stable = (e: bt.Expr, type: 'int64' | 'uint64'): bt.Expr => (isOperand(e) ? e : this.temporary(e, type))
+
+  /** A scratch variable assigned `e` now (before the statement being compiled), declared with `type`. */
+  private scratch(e: bt.Expr, type: 'int64' | 'uint64'): bt.Expr {
+    if (isStable(e)) return e
+    const name = `__v${++this.sharedCount}`
+    this.tempNames.push({ name, type })
+    this.temps!.stmts.push(bt.assignVar(name, type === 'uint64' ? G.asU64(e) : G.asI64(e)))
+    return G.typed(bt.variable(name), type)
+  }
+
+  /**
+   * The value of a shared expression kept in scratch variables: computed integers, scalar
+   * Go values read from memory, and the words of strings, slices and interfaces. Structs and
+   * arrays keep their address; strings made by bpftrace are evaluated where used.
+   */
+  private keep(v: Val): Val {
+    switch (v.kind) {
+      case 'int': {
+        if (v.go === 'untyped' || isStable(v.expr)) return v
+        // A comparison is a bool to newer bpftraces: kept as 0 or 1.
+        const e = v.go === 'bool' ? bt.ternary(v.expr, bt.int(1, 'uint64'), bt.int(0, 'uint64')) : v.expr
+        return { kind: 'int', expr: this.scratch(e, G.bpfType(v.go)), go: v.go }
+      }
+      case 'mem': {
+        if (V.isScalarType(v.type)) {
+          const s = V.scalar(v, 'value')
+          return { kind: 'parts', type: v.type, parts: [{ offset: 0, size: 8, expr: this.scratch(s.expr, G.bpfType(s.go)) }] }
+        }
+        if (v.type.kind === 'string' || v.type.kind === 'slice' || v.type.kind === 'interface') {
+          const offsets = v.type.kind === 'slice' ? [0, 8, 16] : [0, 8]
+          return { kind: 'parts', type: v.type, parts: offsets.map((o) => ({ offset: o, size: 8, expr: this.scratch(V.word(v, o, 'value'), 'uint64') })) }
+        }
+        return { kind: 'mem', type: v.type, addr: this.scratch(v.addr, 'uint64') }
+      }
+      case 'parts':
+        if (v.parts.every((p) => isStable(p.expr))) return v
+        return { ...v, parts: v.parts.map((p) => ({ ...p, expr: this.scratch(p.expr, 'uint64') })) }
+      default:
+        break
+    }
+    return v
   }
 
   private statementBody(s: StmtNode): bt.Stmt[] {
@@ -174,7 +248,7 @@ export class SiteCompiler {
       }
       case 'mapAggregate': {
         const args: bt.Expr[] = []
-        if (s.value) args.push(V.scalar(this.expr(s.value), `${s.fn}() argument of @${s.map}`).expr)
+        if (s.value) args.push(this.number(this.expr(s.value), `${s.fn}() argument of @${s.map}`).expr)
         if (s.lhist) args.push(...s.lhist.map((n) => bt.int(n)))
         this.noteMapKind(s.map, 'int')
         return [bt.aggregate(this.mapRef(s.map, s.keys), s.fn, ...args)]
@@ -188,6 +262,8 @@ export class SiteCompiler {
         const v = this.expr(s.value)
         return this.bindLocal(s.name, v)
       }
+      // Evaluated (before this statement) when used elsewhere: see sharing.ts.
+      case 'snapshot': return []
       case 'exit': return [bt.exit()]
       case 'printValues': return this.printValues(s.which)
     }
@@ -197,23 +273,27 @@ export class SiteCompiler {
   private bindLocal(name: string, v: Val): bt.Stmt[] {
     const varName = `l_${name}`
     // bpftrace 0.17 stores a narrower integer into a wider variable's low bytes only: keep one type per variable.
-    const assign = (variable: string, e: bt.Expr, signed = false): bt.Stmt => {
-      const type = signed ? 'int64' : 'uint64'
+    const assign = (variable: string, e: bt.Expr, type: 'int64' | 'uint64' = 'uint64'): bt.Stmt => {
       this.localDecls.push(bt.varDecl(variable, bt.int(0, type)))
-      return bt.assignVar(variable, bt.cast(type, e))
+      return bt.assignVar(variable, type === 'uint64' ? G.asU64(e) : G.asI64(e))
     }
     switch (v.kind) {
       case 'mem':
-        this.locals.set(name, { kind: 'mem', type: v.type, addr: bt.variable(varName) })
+        this.locals.set(name, { kind: 'mem', type: v.type, addr: G.typed(bt.variable(varName), 'uint64') })
         return [assign(varName, v.addr)]
       case 'parts': {
         const stmts = v.parts.map((p) => assign(`${varName}_${p.offset}`, p.expr))
-        this.locals.set(name, { kind: 'parts', type: v.type, parts: v.parts.map((p) => ({ ...p, expr: bt.variable(`${varName}_${p.offset}`) })) })
+        this.locals.set(name, { kind: 'parts', type: v.type, parts: v.parts.map((p) => ({ ...p, expr: G.typed(bt.variable(`${varName}_${p.offset}`), 'uint64') })) })
         return stmts
       }
       case 'int':
-        this.locals.set(name, { kind: 'int', expr: bt.variable(varName), signed: v.signed })
-        return [assign(varName, v.expr, v.signed)]
+        // A constant stays a constant (untyped, as Go's named constants are).
+        if (v.go === 'untyped') {
+          this.locals.set(name, v)
+          return []
+        }
+        this.locals.set(name, { kind: 'int', expr: G.typed(bt.variable(varName), G.bpfType(v.go)), go: v.go })
+        return [assign(varName, v.go === 'bool' ? bt.ternary(v.expr, bt.int(1, 'uint64'), bt.int(0, 'uint64')) : v.expr, G.bpfType(v.go))]
       default:
         throw new UsageError(`local ${JSON.stringify(name)}: only numbers and Go values can be kept in locals, not ${valueKind(v)}`)
     }
@@ -254,6 +334,13 @@ export class SiteCompiler {
     return V.scalar(v, what).expr
   }
 
+  /** A value as a number with a Go type: an untyped constant becomes an int. */
+  private number(v: Val, path: string): { expr: bt.Expr; go: G.IntGoType } {
+    const s = V.scalar(v, path)
+    if (s.go === 'untyped' && s.expr.kind === 'IntLiteral') return { expr: G.asI64(s.expr), go: 'int' }
+    return s
+  }
+
   condition(node: ExprNode): bt.Expr {
     return V.scalar(this.expr(node), describe(node)).expr
   }
@@ -271,6 +358,7 @@ export class SiteCompiler {
       const path = describe(node)
       const v = this.expr(node)
       let value: bt.Expr
+      let conversion = part.conversion
       switch (part.conversion) {
         case 's':
           if (v.kind === 'str' || v.kind === 'stack') value = v.expr
@@ -282,23 +370,37 @@ export class SiteCompiler {
           else if (v.kind === 'parts' || v.kind === 'mem') value = V.goBytesOf(v, this.scope.strlen, path).expr
           else throw new UsageError(`printf %${part.conversion} needs bytes (goBytes), but ${path} is ${valueKind(v)}`)
           break
-        default:
+        default: {
           if (v.kind === 'str' || v.kind === 'bytes' || v.kind === 'stack') throw new UsageError(`printf %${part.conversion} needs a number, but ${path} is ${valueKind(v)}; use %s`)
-          value = V.scalar(v, path).expr
+          const n = this.number(v, path)
+          value = n.expr
+          // %d prints as Go's does: unsigned types in full (bpftrace's %d reads every value as signed).
+          if (part.conversion === 'd' && !G.heldSigned(n.go) && n.go !== 'bool') conversion = 'u'
+        }
       }
-      return bt.fmt(part.conversion, value, { ...(part.width === undefined ? {} : { width: part.width }), leftAlign: part.leftAlign, zeroPad: part.zeroPad })
+      return bt.fmt(conversion, value, { ...(part.width === undefined ? {} : { width: part.width }), leftAlign: part.leftAlign, zeroPad: part.zeroPad })
     }))
   }
 
   expr(node: ExprNode): Val {
+    const known = this.bound.get(node)
+    if (known) return known
+    const v = this.evaluate(node)
+    if (!this.plan.shared.has(node) || !this.temps) return v
+    const kept = this.keep(v)
+    this.bound.set(node, kept)
+    return kept
+  }
+
+  private evaluate(node: ExprNode): Val {
     const path = describe(node)
     switch (node.kind) {
       case 'literal': {
         const v = node.value
         if (typeof v === 'string') return { kind: 'str', expr: bt.string(v) }
-        if (typeof v === 'boolean') return { kind: 'int', expr: bt.int(v ? 1 : 0, 'uint64'), signed: false }
+        if (typeof v === 'boolean') return { kind: 'int', expr: bt.int(v ? 1 : 0, 'uint64'), go: 'bool' }
         if (typeof v === 'number' && !Number.isInteger(v)) throw new UsageError(`${v}: only integers can be used in probes`)
-        return { kind: 'int', expr: bt.int(v, v < 0 ? 'int64' : undefined), signed: v < 0 }
+        return { kind: 'int', expr: bt.int(v), go: 'untyped' }
       }
       case 'arg': return this.param('arg', node.ref)
       case 'receiver': return this.receiver()
@@ -311,20 +413,20 @@ export class SiteCompiler {
       case 'deref': return V.deref(this.expr(node.base), describe(node.base))
       case 'index': {
         const constIndex = node.index.kind === 'literal' && typeof node.index.value === 'number' ? node.index.value : undefined
-        return V.index(this.expr(node.base), this.expr(node.index), constIndex, describe(node.base))
+        return V.index(this.expr(node.base), this.expr(node.index), constIndex, describe(node.base), (e) => this.stable(e, 'uint64'))
       }
       case 'len': return V.length(this.expr(node.base), describe(node.base))
       case 'cap': return V.capacity(this.expr(node.base), describe(node.base))
       case 'isNil': return V.isNil(this.expr(node.base), describe(node.base))
       case 'binary': return this.binary(node)
-      case 'not': return { kind: 'int', expr: bt.unary('!', this.condition(node.operand)), signed: false }
-      case 'negate': return { kind: 'int', expr: bt.unary('-', V.scalar(this.expr(node.operand), path).expr), signed: true }
+      case 'not': return { kind: 'int', expr: bt.unary('!', this.condition(node.operand)), go: 'bool' }
+      case 'negate': return this.arithmetic('-', { kind: 'int', expr: bt.int(0), go: 'untyped' }, this.expr(node.operand), path)
       case 'goString': {
         const max = Math.min(node.max ?? this.scope.strlen, this.scope.strlen)
         return V.goStringOf(this.expr(node.expr), max, describe(node.expr))
       }
       case 'goBytes': {
-        const limit = node.length && V.scalar(this.expr(node.length), describe(node.length)).expr
+        const limit = node.length && G.asU64(V.scalar(this.expr(node.length), describe(node.length)).expr)
         return V.goBytesOf(this.expr(node.expr), node.max, describe(node.expr), limit, (e) => this.temporary(e))
       }
       case 'cast': {
@@ -348,9 +450,9 @@ export class SiteCompiler {
       }
       case 'mapRead': {
         const ref = this.mapRef(node.map, node.keys)
-        return this.scope.mapKinds.get(node.map) === 'str' ? { kind: 'str', expr: ref } : { kind: 'int', expr: ref, signed: true }
+        return this.scope.mapKinds.get(node.map) === 'str' ? { kind: 'str', expr: ref } : { kind: 'int', expr: ref, go: 'any' }
       }
-      case 'usym': return { kind: 'str', expr: bt.usym(V.scalar(this.expr(node.expr), path).expr) }
+      case 'usym': return { kind: 'str', expr: bt.usym(G.asU64(V.scalar(this.expr(node.expr), path).expr)) }
       case 'typeName': case 'hasType': {
         const strlen = Math.min(node.kind === 'typeName' ? node.max ?? this.scope.strlen : this.scope.strlen, this.scope.strlen)
         const site = this.typeNameSite(strlen)
@@ -363,7 +465,7 @@ export class SiteCompiler {
         if (!this.fn) throw new UsageError('probedFunction() is only available in uprobe handlers')
         return { kind: 'str', expr: bt.string(this.fn.name) }
       }
-      case 'register': return { kind: 'int', expr: bt.reg(REGISTERS[node.name]), signed: false }
+      case 'register': return { kind: 'int', expr: bt.reg(REGISTERS[node.name]), go: 'uint64' }
       case 'global': {
         const g = this.scope.target.globalVariable(node.name, node.goType)
         const bias = loadBias(this.typeNameSite(this.scope.strlen), `global(${JSON.stringify(node.name)})`)
@@ -393,17 +495,86 @@ export class SiteCompiler {
   private binary(node: Extract<ExprNode, { kind: 'binary' }>): Val {
     const l = this.expr(node.left)
     const r = this.expr(node.right)
+    const path = describe(node)
     if ((node.op === '==' || node.op === '!=') && (isText(l) || isText(r))) {
       const ls = this.asString(l, describe(node.left))
       const rs = this.asString(r, describe(node.right))
-      return { kind: 'int', expr: bt.binary(ls, node.op, rs), signed: false }
+      return { kind: 'int', expr: bt.binary(ls, node.op, rs), go: 'bool' }
     }
+    switch (node.op) {
+      case '&&': case '||':
+        return { kind: 'int', expr: bt.binary(this.truth(l, describe(node.left)), node.op, this.truth(r, describe(node.right))), go: 'bool' }
+      case '==': case '!=': case '<': case '<=': case '>': case '>=': {
+        const [a, b, t] = this.unify(l, r, node, path)
+        if (t === 'bool' && node.op !== '==' && node.op !== '!=') throw new UsageError(`${path}: bools are not ordered; only .eq() and .ne() compare them`)
+        return { kind: 'int', expr: G.compare(node.op, a, b), go: 'bool' }
+      }
+      default: return this.arithmetic(node.op, l, r, path, node)
+    }
+  }
+
+  /** A value as a condition: bools as they are, numbers as `!= 0`. */
+  private truth(v: Val, path: string): bt.Expr {
+    const s = V.scalar(v, path)
+    return s.go === 'bool' ? s.expr : bt.binary(G.asU64(s.expr), '!=', bt.int(0, 'uint64'))
+  }
+
+  /**
+   * Both operands as expressions of one Go type, by Go's rules: an untyped constant takes the
+   * other side's type (and must fit it), a map value converts to it; two different types are
+   * an error.
+   */
+  private unify(l: Val, r: Val, node: Extract<ExprNode, { kind: 'binary' }>, path: string): [bt.Expr, bt.Expr, G.IntGoType] {
     const ls = V.scalar(l, describe(node.left))
     const rs = V.scalar(r, describe(node.right))
-    const signed = ls.signed || rs.signed
-    // Give untyped literals the signedness of the other side: newer bpftrace rejects mixed comparisons.
-    const fix = (e: bt.Expr): bt.Expr => (e.kind === 'IntLiteral' && e.type === undefined ? bt.int(e.value, signed ? 'int64' : 'uint64') : e)
-    return { kind: 'int', expr: bt.binary(fix(ls.expr), node.op, fix(rs.expr)), signed }
+    const flexible = (t: G.IntGoType) => t === 'untyped' || t === 'any'
+    let t: G.IntGoType
+    if (!flexible(ls.go)) t = ls.go
+    else if (!flexible(rs.go)) t = rs.go
+    else t = ls.go === 'any' || rs.go === 'any' ? 'any' : 'untyped'
+    if (!flexible(ls.go) && !flexible(rs.go) && ls.go !== rs.go) {
+      throw new UsageError(`${path}: mismatched types ${ls.go} and ${rs.go}; convert one side with .as('${rs.go}') or .as('${ls.go}')`)
+    }
+    const typed = (s: { expr: bt.Expr; go: G.IntGoType }, side: ExprNode): bt.Expr => {
+      if (s.go === t) return t === 'untyped' ? G.asI64(s.expr) : s.expr
+      const target = G.concrete(t)
+      if (s.go === 'untyped') {
+        const value = s.expr.kind === 'IntLiteral' ? s.expr.value : undefined
+        const c = value === undefined ? undefined : target === 'bool' ? undefined : G.constant(value, target)
+        if (!c) throw new UsageError(`${path}: ${describe(side)} cannot be used as ${G.goTypeName(t)}${target === 'bool' ? '' : ' (it overflows)'}`)
+        return c
+      }
+      // A map value (held as int64) converted to the other side's type.
+      if (target === 'bool') return bt.binary(G.asU64(s.expr), '!=', bt.int(0, 'uint64'))
+      return G.wrap(s.expr, target)
+    }
+    return [typed(ls, node.left), typed(rs, node.right), t]
+  }
+
+  /** Go's arithmetic on two operands (see go-int.ts); `node` for operand descriptions. */
+  private arithmetic(op: G.ArithOp, left: Val, right: Val, path: string, node?: Extract<ExprNode, { kind: 'binary' }>): Val {
+    // A bool in arithmetic counts as a uint64 0 or 1 (stdlib packs flags into bit sets that way).
+    const numeric = (v: Val, side: string): Val => {
+      const s = v.kind === 'int' || v.kind === 'parts' || v.kind === 'mem' ? V.scalar(v, side) : undefined
+      return s?.go === 'bool' ? { kind: 'int', expr: G.asU64(s.expr), go: 'uint64' } : v
+    }
+    const l = numeric(left, path)
+    const r = numeric(right, path)
+    const binaryNode = node ?? { kind: 'binary' as const, op, left: { kind: 'literal' as const, value: 0 }, right: { kind: 'literal' as const, value: 0 } }
+    if (op === '<<' || op === '>>') {
+      const ls = V.scalar(l, describe(binaryNode.left))
+      const rs = V.scalar(r, describe(binaryNode.right))
+      // The result has the left operand's type; an untyped left operand becomes int, a map value int64.
+      const t = G.concrete(ls.go) as Exclude<ReturnType<typeof G.concrete>, 'bool'>
+      const a = ls.go === 'untyped' ? G.constant((ls.expr as bt.IntLiteral).value, t) : ls.go === 'any' ? G.wrap(ls.expr, t) : ls.expr
+      if (!a) throw new UsageError(`${path}: ${describe(binaryNode.left)} overflows int`)
+      if (rs.go === 'untyped' && rs.expr.kind === 'IntLiteral' && rs.expr.value < 0n) throw new UsageError(`${path}: negative shift count ${rs.expr.value}`)
+      const count = rs.go === 'untyped' && rs.expr.kind === 'IntLiteral' ? bt.int(rs.expr.value, 'uint64') : G.asU64(rs.expr)
+      return { kind: 'int', expr: G.shift(op, a, count, t, this.stable), go: t }
+    }
+    const [a, b, t] = this.unify(l, r, binaryNode, path)
+    const concrete = G.concrete(t) as Exclude<ReturnType<typeof G.concrete>, 'bool'>
+    return { kind: 'int', expr: G.arithmetic(op, a, b, concrete, this.stable), go: t === 'untyped' ? 'int' : t === 'any' ? 'int64' : t }
   }
 
   private asString(v: Val, path: string): bt.Expr {
@@ -416,10 +587,12 @@ export class SiteCompiler {
     switch (name) {
       case 'goid':
         this.requireGoroutine('goroutineId()')
-        return { kind: 'int', expr: bt.variable('__goid'), signed: false }
+        return { kind: 'int', expr: G.typed(bt.variable('__goid'), 'uint64'), go: 'uint64' }
       case 'comm': return { kind: 'str', expr: bt.builtin('comm') }
       case 'ustack': return { kind: 'stack', expr: arg === undefined ? bt.builtin('ustack') : bt.ustack(arg) }
-      case 'pid': case 'tid': case 'nsecs': return { kind: 'int', expr: bt.builtin(name), signed: false }
+      // pid and tid are uint32 from 0.22: widened so that every version computes with the same type.
+      case 'pid': case 'tid': return { kind: 'int', expr: bt.cast('uint64', bt.builtin(name)), go: 'uint64' }
+      case 'nsecs': return { kind: 'int', expr: bt.builtin(name), go: 'uint64' }
       default: throw new UsageError(`unknown builtin ${name}`)
     }
   }

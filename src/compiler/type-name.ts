@@ -2,6 +2,7 @@ import * as bt from '../bpftrace/ast.ts'
 import { UnsupportedError, UsageError } from '../errors.ts'
 import { typeString } from '../gotypes/types.ts'
 import type { FunctionFacts, TargetFacts } from './target-facts.ts'
+import { minus } from './go-int.ts'
 import * as V from './values.ts'
 import type { Val } from './values.ts'
 
@@ -67,7 +68,7 @@ export function dynamicTypeIs(v: Val, expected: string, site: TypeNameSite, path
       tests.push(bt.binary(bt.deref(WORD[width], V.add(name.data, at)), '==', bt.int(want, 'uint64', { hex: true })))
     }
   }
-  return { value: { kind: 'int', expr: tests.reduce((a, b) => bt.binary(a, '&&', b)), signed: false }, fact: name.fact }
+  return { value: { kind: 'int', expr: tests.reduce((a, b) => bt.binary(a, '&&', b)), go: 'bool' }, fact: name.fact }
 }
 
 /** Address and length of the name's bytes, without the extra star. */
@@ -98,7 +99,7 @@ function nameOf(v: Val, site: TypeNameSite, what: string, path: string): { data:
   const skip = bt.ternary(star, bt.int(1, 'uint64'), bt.int(0, 'uint64'))
   return {
     data: site.temporary(bt.binary(data, '+', skip)),
-    length: site.temporary(bt.binary(length, '-', skip)),
+    length: site.temporary(minus(length, skip)),
     fact: `${what}: name from the runtime type descriptor (type data at ${facts.detail})`,
   }
 }
@@ -115,10 +116,10 @@ export function loadBias(site: TypeNameSite, what: string): bt.Expr {
   const fn = site.fn
   const offsets = site.probeOffsets
   if (!fn || !offsets) throw new UsageError(`${what} in a PIE binary is only available in uprobe handlers`)
-  if (site.exactOffset !== undefined) return bt.binary(bt.reg('ip'), '-', bt.int(fn.entry + site.exactOffset, 'uint64', { hex: true }))
+  if (site.exactOffset !== undefined) return minus(bt.reg('ip'), bt.int(fn.entry + site.exactOffset, 'uint64', { hex: true }))
   if (offsets.some((o) => o >= PAGE)) {
     throw new UnsupportedError(`${what}: ${fn.name} is probed more than ${PAGE} bytes past its entry, so the PIE load bias cannot be derived there`)
   }
-  const sinceEntry = bt.binary(bt.reg('ip'), '-', bt.int(fn.entry, 'uint64', { hex: true }))
+  const sinceEntry = minus(bt.reg('ip'), bt.int(fn.entry, 'uint64', { hex: true }))
   return bt.binary(bt.binary(sinceEntry, '>>', bt.int(PAGE_SHIFT, 'uint64')), '<<', bt.int(PAGE_SHIFT, 'uint64'))
 }

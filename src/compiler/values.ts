@@ -4,6 +4,7 @@ import * as bt from '../bpftrace/ast.ts'
 import { UnsupportedError, UnknownNameError, UsageError } from '../errors.ts'
 import { isFloatKind, isIntKind, isSignedInt, typeString, type GoType, type StructField } from '../gotypes/types.ts'
 import { suggest } from '../util/suggest.ts'
+import { asU64, wrap, type IntGoType } from './go-int.ts'
 
 /**
  * A value during compilation. Go values are either spread over machine words we can
@@ -14,7 +15,8 @@ import { suggest } from '../util/suggest.ts'
 export type Val =
   | { readonly kind: 'parts'; readonly type: GoType; readonly parts: readonly Part[] }
   | { readonly kind: 'mem'; readonly type: GoType; readonly addr: bt.Expr }
-  | { readonly kind: 'int'; readonly expr: bt.Expr; readonly signed: boolean }
+  /** A computed integer or bool: `expr` holds it as int64 when `go` is a signed type, as uint64 otherwise (go-int.ts). */
+  | { readonly kind: 'int'; readonly expr: bt.Expr; readonly go: IntGoType }
   | { readonly kind: 'str'; readonly expr: bt.Expr }
   | { readonly kind: 'bytes'; readonly expr: bt.Expr }
   | { readonly kind: 'stack'; readonly expr: bt.Expr }
@@ -68,11 +70,19 @@ export function isScalarType(t: GoType): boolean {
     t.kind === 'map' || t.kind === 'chan' || t.kind === 'func'
 }
 
+/** The Go type a scalar Go value computes as: its integer type, bool, or uintptr for pointer-shaped values. */
+export function scalarGoType(t: GoType): IntGoType {
+  if (isIntKind(t.kind)) return t.kind
+  if (t.kind === 'bool') return 'bool'
+  return 'uintptr'
+}
+
 /**
- * The value as one bpftrace integer. Sub-word register pieces are masked or sign-extended
- * (the ABI leaves their upper bits undefined); memory is read with the exact width.
+ * The value as one bpftrace integer of its Go type (see go-int.ts): sub-word register pieces
+ * are wrapped to their width (the ABI leaves their upper bits undefined), memory is read with
+ * the exact width and extended to 64 bits.
  */
-export function scalar(v: Val, path: string): { expr: bt.Expr; signed: boolean } {
+export function scalar(v: Val, path: string): { expr: bt.Expr; go: IntGoType } {
   if (v.kind === 'int') return v
   if (v.kind === 'str' || v.kind === 'bytes' || v.kind === 'stack') throw new UsageError(`${path} is a string, not a number`)
   const t = v.type
@@ -82,21 +92,24 @@ export function scalar(v: Val, path: string): { expr: bt.Expr; signed: boolean }
       throw new UnsupportedError(`${path} is a ${t.kind} passed in ${reg}: uprobes cannot read XMM registers (pt_regs has no vector state)`)
     }
     // Floats in memory are read as their raw IEEE-754 bits.
-    return { expr: bt.deref(t.size === 4 ? 'uint32' : 'uint64', v.addr), signed: false }
+    return { expr: asU64(bt.deref(t.size === 4 ? 'uint32' : 'uint64', v.addr)), go: 'uint64' }
   }
   if (!isScalarType(t)) {
     throw new UsageError(`${path} has type ${typeString(t)}, which is not a number or pointer; use a field, .len(), goString() or goBytes()`)
   }
-  const signed = isSignedInt(t.kind)
+  const go = scalarGoType(t)
   const widths = INT_TYPE_BY_SIZE[t.size]
   if (!widths) throw new UnsupportedError(`${path}: cannot read a ${t.size}-byte scalar`)
-  if (v.kind === 'mem') return { expr: bt.deref(widths[signed ? 1 : 0], v.addr), signed }
+  const kind = isIntKind(t.kind) ? t.kind : t.size === 8 ? 'uint64' : 'uint8'
+  if (v.kind === 'mem') {
+    if (t.size === 8) return { expr: bt.deref(isSignedInt(t.kind) ? 'int64' : 'uint64', v.addr), go }
+    // Read unsigned and extend by arithmetic: casts from narrow types differ between versions.
+    return { expr: wrap(bt.deref(widths[0], v.addr), kind), go }
+  }
   const part = v.parts.find((p) => p.offset === 0)
   if (!part) throw new UnsupportedError(`${path}: no register holds this value`)
-  if (t.size === 8) return { expr: part.expr, signed }
-  if (signed) return { expr: bt.cast(widths[1], part.expr), signed }
-  const mask = (1n << BigInt(t.size * 8)) - 1n
-  return { expr: bt.binary(part.expr, '&', bt.int(mask, 'uint64', { hex: true })), signed }
+  if (t.size === 8 && !isSignedInt(t.kind) && (part.expr.kind === 'Register' || part.expr.kind === 'Variable')) return { expr: part.expr, go }
+  return { expr: wrap(part.expr, kind), go }
 }
 
 /** The 8-byte word at `offset` within a multi-word value (string data/len, slice len/cap, interface words). */
@@ -189,12 +202,12 @@ export function length(v: Val, path: string): Val {
   if (v.kind !== 'parts' && v.kind !== 'mem') throw new UsageError(`${path} has no length`)
   const t = v.type
   switch (t.kind) {
-    case 'string': case 'slice': return { kind: 'int', expr: word(v, 8, path), signed: true }
-    case 'array': return { kind: 'int', expr: bt.int(t.len, 'int64'), signed: true }
+    case 'string': case 'slice': return { kind: 'int', expr: bt.cast('int64', word(v, 8, path)), go: 'int' }
+    case 'array': return { kind: 'int', expr: bt.int(t.len, 'int64'), go: 'int' }
     case 'map': case 'chan': {
       // The element count is the first word of both the map header and the channel header.
       const p = scalar(v, path).expr
-      return { kind: 'int', expr: bt.ternary(bt.binary(p, '==', bt.int(0, 'uint64')), bt.int(0, 'uint64'), bt.deref('uint64', p)), signed: false }
+      return { kind: 'int', expr: bt.cast('int64', bt.ternary(bt.binary(p, '==', bt.int(0, 'uint64')), bt.int(0, 'uint64'), bt.deref('uint64', p))), go: 'int' }
     }
     default: throw new UsageError(`${path} has type ${typeString(t)}, which has no length`)
   }
@@ -208,21 +221,27 @@ export function isNil(v: Val, path: string): Val {
   if (t.kind === 'interface' || t.kind === 'slice') w = word(v, 0, path)
   else if (isScalarType(t) && !isIntKind(t.kind) && t.kind !== 'bool') w = scalar(v, path).expr
   else throw new UsageError(`${path} has type ${typeString(t)}, which cannot be nil`)
-  return { kind: 'int', expr: bt.binary(w, '==', bt.int(0, 'uint64')), signed: false }
+  return { kind: 'int', expr: bt.binary(w, '==', bt.int(0, 'uint64')), go: 'bool' }
 }
 
 export function capacity(v: Val, path: string): Val {
-  if ((v.kind === 'parts' || v.kind === 'mem') && v.type.kind === 'slice') return { kind: 'int', expr: word(v, 16, path), signed: true }
-  if ((v.kind === 'parts' || v.kind === 'mem') && v.type.kind === 'array') return { kind: 'int', expr: bt.int(v.type.len, 'int64'), signed: true }
+  if ((v.kind === 'parts' || v.kind === 'mem') && v.type.kind === 'slice') return { kind: 'int', expr: bt.cast('int64', word(v, 16, path)), go: 'int' }
+  if ((v.kind === 'parts' || v.kind === 'mem') && v.type.kind === 'array') return { kind: 'int', expr: bt.int(v.type.len, 'int64'), go: 'int' }
   throw new UsageError(`${path} has no capacity (only slices and arrays do)`)
 }
 
-/** Element `i` of an array or slice. Constant indexes into arrays are bounds-checked here. */
-export function index(v: Val, i: Val, constIndex: number | undefined, path: string): Val {
+/**
+ * Element `i` of an array or slice. Constant indexes into arrays are bounds-checked here; other
+ * indexes at run time: out of range, the element's address is 0, whose reads fail and give
+ * zeros, so the element reads as its type's zero value. `stable` holds an index used twice.
+ */
+export function index(v: Val, i: Val, constIndex: number | undefined, path: string, stable: (e: bt.Expr) => bt.Expr): Val {
   if (v.kind !== 'parts' && v.kind !== 'mem') throw new UsageError(`${path} cannot be indexed`)
   const base: GoVal = v.type.kind === 'pointer' && v.type.elem.kind === 'array' ? deref(v, path) : v
   const t = base.type
-  const idx = scalar(i, `${path} index`).expr
+  const idx = stable(asU64(scalar(i, `${path} index`).expr))
+  // A negative index is a huge unsigned one: out of range too.
+  const inRange = (len: bt.Expr, addr: bt.Expr): bt.Expr => bt.ternary(bt.binary(idx, '<', len), addr, bt.int(0, 'uint64'))
   if (t.kind === 'array') {
     if (constIndex !== undefined && (constIndex < 0 || constIndex >= t.len)) {
       throw new UsageError(`index ${constIndex} out of range for ${path} of type ${typeString(t)}`)
@@ -231,12 +250,13 @@ export function index(v: Val, i: Val, constIndex: number | undefined, path: stri
       if (constIndex === undefined) throw new UnsupportedError(`${path} is held in registers; index it with a constant`)
       return { kind: 'parts', type: t.elem, parts: base.parts.filter((p) => p.offset >= constIndex * t.elem.size && p.offset < (constIndex + 1) * t.elem.size).map((p) => ({ ...p, offset: p.offset - constIndex * t.elem.size })) }
     }
-    return { kind: 'mem', type: t.elem, addr: bt.binary(base.addr, '+', bt.binary(idx, '*', bt.int(t.elem.size, 'uint64'))) }
+    const addr = bt.binary(base.addr, '+', bt.binary(idx, '*', bt.int(t.elem.size, 'uint64')))
+    return { kind: 'mem', type: t.elem, addr: constIndex === undefined ? inRange(bt.int(t.len, 'uint64'), addr) : addr }
   }
   if (t.kind === 'slice') {
     if (constIndex !== undefined && constIndex < 0) throw new UsageError(`negative index ${constIndex} for ${path}`)
     const data = word(base, 0, path)
-    return { kind: 'mem', type: t.elem, addr: bt.binary(data, '+', bt.binary(idx, '*', bt.int(t.elem.size, 'uint64'))) }
+    return { kind: 'mem', type: t.elem, addr: inRange(word(base, 8, path), bt.binary(data, '+', bt.binary(idx, '*', bt.int(t.elem.size, 'uint64')))) }
   }
   throw new UsageError(`${path} has type ${typeString(t)}; only arrays and slices can be indexed`)
 }

@@ -22,7 +22,7 @@ export class Expr<T = unknown> {
   deref(): Expr<Pointee<T>> {
     return new Expr({ kind: 'deref', base: this.node })
   }
-  /** An element of an array or slice (bounds are checked against the slice length at run time). */
+  /** An element of an array or slice; out of range (checked against the length at run time) it reads as the zero value. */
   index(i: Value): Expr<Element<T>> {
     return new Expr({ kind: 'index', base: this.node, index: toNode(i) })
   }

@@ -69,6 +69,11 @@ export type StmtNode =
   | { readonly kind: 'mapClear'; readonly map: string }
   | { readonly kind: 'if'; readonly cond: ExprNode; readonly then: readonly StmtNode[]; readonly else: readonly StmtNode[] }
   | { readonly kind: 'local'; readonly name: string; readonly value: ExprNode }
+  /**
+   * Where a map value was taken (`slot.get()`): its value is the map's at this point of the
+   * handler, whatever later statements write, wherever it is used.
+   */
+  | { readonly kind: 'snapshot'; readonly expr: ExprNode }
   | { readonly kind: 'exit' }
   /** One line per argument (entry) or result (return) with its name, Go type and value: the compiler knows the signature. */
   | { readonly kind: 'printValues'; readonly which: 'args' | 'results' }

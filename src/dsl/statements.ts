@@ -1,7 +1,7 @@
 import { UsageError } from '../errors.ts'
 import { Expr, toNode, type Value } from './expr.ts'
 import type { Aggregation, ExprNode } from './ir.ts'
-import { collect, record } from './recorder.ts'
+import { collect, insideHandler, record } from './recorder.ts'
 
 /** Print a line. Conversions: %d %u %x %s (strings from goString, comm, usym, ustack), %r (goBytes). */
 export function printf(format: string, ...args: Value[]): void {
@@ -33,7 +33,12 @@ export class MapRef {
 export class MapSlot {
   constructor(readonly map: string, readonly keys: readonly ExprNode[]) {}
   set(v: Value): void { record({ kind: 'mapSet', map: this.map, keys: this.keys, value: toNode(v) }) }
-  get(): Expr { return new Expr({ kind: 'mapRead', map: this.map, keys: this.keys }) }
+  /** The value in this slot at this point of the handler: later writes to the slot do not change it. */
+  get(): Expr {
+    const read = new Expr({ kind: 'mapRead', map: this.map, keys: this.keys })
+    if (insideHandler()) record({ kind: 'snapshot', expr: read.node })
+    return read
+  }
   delete(): void { record({ kind: 'mapDelete', map: this.map, keys: this.keys }) }
   count(): void { this.aggregate('count') }
   sum(v: Value): void { this.aggregate('sum', v) }

@@ -23,6 +23,9 @@ const cases: { name: string; body: () => void; message: RegExp; strlen?: number 
   { name: 'printf argument count', body: () => uprobe('main.Depth').onEntry(() => printf('%d %d\n', arg('n'))), message: /printf "%d %d\\n" has 2 conversion\(s\) but 1 argument\(s\)/ },
   { name: 'unsupported printf conversion', body: () => uprobe('main.Depth').onEntry(() => printf('%q\n', arg('n'))), message: /unsupported conversion at column 1/ },
   { name: '%s with a number', body: () => uprobe('main.Depth').onEntry(() => printf('%s\n', arg('n'))), message: /printf %s needs a string, but arg\("n"\) is of type int/ },
+  { name: 'operands of two Go types', body: () => uprobe('main.Small').onEntry(() => printf('%d\n', arg('a').add(arg('d')))), message: /\(arg\("a"\) \+ arg\("d"\)\): mismatched types int8 and uint8; convert one side with \.as\('uint8'\) or \.as\('int8'\)/ },
+  { name: 'a constant that does not fit the other operand', body: () => uprobe('main.Small').onEntry(() => printf('%d\n', arg('d').lt(-1))), message: /\(arg\("d"\) < -1\): -1 cannot be used as uint8 \(it overflows\)/ },
+  { name: 'ordering bools', body: () => uprobe('main.Small').onEntry(() => printf('%d\n', arg('e').lt(arg('e')))), message: /bools are not ordered/ },
   {
     name: 'printf over the 512-byte stack budget of bpftrace < 0.22',
     body: () => uprobe('main.Visit').onEntry(() => {
