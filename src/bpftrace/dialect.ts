@@ -23,6 +23,12 @@ export interface Dialect {
   /** `delete(@m, key)` (0.22); `delete(@m[key])` works everywhere. */
   readonly twoArgDelete: boolean
   /**
+   * `delete` returns whether the key was there, and a statement that drops a value is warned
+   * about ("Return value discarded", 0.25): its value goes to a variable. Before 0.24 it
+   * returns nothing, and assigning that is an error.
+   */
+  readonly deleteValueKept: boolean
+  /**
    * `%%` in a printf format means a literal `%` (0.24). Before, formats were split with a regex
    * that counts the second `%` of `%%d` as a conversion and prints text after the last
    * conversion unformatted, so `%%` there stays `%%`.
@@ -117,6 +123,7 @@ export function dialectRange(
     configBlock: atLeast(lo, '0.20'),
     forLoops: atLeast(lo, '0.21'),
     twoArgDelete: atLeast(lo, '0.22'),
+    deleteValueKept: atLeast(lo, '0.25'),
     percentEscape: atLeast(lo, '0.24'),
     exitCode: atLeast(lo, '0.22'),
     printfStackLimit: reachesBelow('0.22') ? 512 : undefined,

@@ -216,7 +216,8 @@ class ProgramPrinter {
       case 'Aggregate':
         return [`${pad}${this.mapRef(stmt.map)} = ${this.aggregateCall(stmt.fn, stmt.args)};`]
       case 'Delete':
-        return [`${pad}${this.deleteCall(stmt.map)};`]
+        // A write-only variable needs no declaration at the top (that rule is for 0.17-0.21's scoping).
+        return [`${pad}${this.dialect.deleteValueKept ? '$__deleted = ' : ''}${this.deleteCall(stmt.map)};`]
       case 'If':
         return this.ifLines(stmt.cond, stmt.then, stmt.otherwise, depth)
       case 'Printf':
