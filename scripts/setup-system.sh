@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent system setup for goprobe's tests: Go toolchains, stock bpftrace,
-# tracefs, and an offset-capable bpftrace rebuilt from Debian's source package.
+# tracefs, an offset-capable bpftrace rebuilt from Debian's source package, and
+# Debian 13's and Debian unstable's bpftraces in private roots.
 # Safe to run repeatedly: every step checks first and does nothing when satisfied.
 # Without root it reports what it could not do and exits 0, so that the tests
 # can report themselves as not run (loudly) instead of failing here.
@@ -82,4 +83,70 @@ SRC
   rm -rf "$src"
   say "built $UNSAFE_BPFTRACE"
 fi
+# Newer bpftraces (Debian 13's and the newest Debian unstable serves) beside the stock 0.17,
+# without replacing any system library: each one's whole dependency closure, glibc included,
+# is unpacked into a private root and started through that root's own loader.
+# The trixie and sid sources are pinned at priority 1 so that no system package ever
+# upgrades from them; only `-t <suite>` (an explicit request) selects their versions.
+NEWER_SOURCES=/etc/apt/sources.list.d/goprobe-newer-bpftrace.sources
+NEWER_PIN=/etc/apt/preferences.d/goprobe-newer-bpftrace
+newer_bpftrace_sources() {
+  [ -f "$NEWER_SOURCES" ] && [ -f "$NEWER_PIN" ] && return 0
+  cat > "$NEWER_PIN" <<'PIN'
+Package: *
+Pin: release n=trixie
+Pin-Priority: 1
+
+Package: *
+Pin: release n=sid
+Pin-Priority: 1
+PIN
+  cat > "$NEWER_SOURCES" <<'SRC'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: trixie sid
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+  apt_updated=0
+}
+# Usage: newer_bpftrace SUITE. Leaves $CACHE/bpftrace-SUITE/{root,bpftrace}; the test
+# harness finds every $CACHE/bpftrace-*/bpftrace.
+newer_bpftrace() {
+  local suite=$1 dir="$CACHE/bpftrace-$1"
+  if [ -x "$dir/bpftrace" ] && "$dir/bpftrace" --version >/dev/null 2>&1; then
+    say "bpftrace from $suite present: $("$dir/bpftrace" --version) at $dir/bpftrace"
+    return 0
+  fi
+  newer_bpftrace_sources
+  apt_update
+  local started=$SECONDS tmp pkgs
+  mkdir -p "$CACHE" && tmp=$(mktemp -d "$CACHE/.bpftrace-$suite.XXXXXX") || return 1
+  pkgs=$(apt-cache depends -t "$suite" --recurse --no-recommends --no-suggests --no-conflicts \
+    --no-breaks --no-replaces --no-enhances bpftrace | grep -v '^ ' | grep -v '<' | sort -u)
+  mkdir -p "$tmp/debs" "$tmp/root"
+  # shellcheck disable=SC2086 # one package name per word
+  if ! (cd "$tmp/debs" && apt-get download -qq -t "$suite" $pkgs >/dev/null 2>&1); then
+    say "could not download bpftrace's packages from $suite"; rm -rf "$tmp"; return 1
+  fi
+  local size
+  size=$(du -sm "$tmp/debs" | cut -f1)
+  for deb in "$tmp/debs"/*.deb; do dpkg-deb -x "$deb" "$tmp/root" || { rm -rf "$tmp"; return 1; }; done
+  rm -rf "$tmp/debs"
+  local lib="$dir/root/usr/lib/x86_64-linux-gnu"
+  # exec keeps the pid and signals bpftrace's own, so `-c`, kill and timeouts act on it directly.
+  cat > "$tmp/bpftrace" <<WRAP
+#!/bin/sh
+# bpftrace from Debian $suite with its own libraries, started through their loader.
+exec "$lib/ld-linux-x86-64.so.2" --library-path "$lib:$dir/root/lib/x86_64-linux-gnu" "$dir/root/usr/bin/bpftrace" "\$@"
+WRAP
+  chmod 755 "$tmp/bpftrace"
+  rm -rf "$dir" && mv "$tmp" "$dir"
+  if ! "$dir/bpftrace" --version >/dev/null 2>&1; then
+    say "bpftrace from $suite does not start: $dir/bpftrace --version"; return 1
+  fi
+  say "bpftrace from $suite: $("$dir/bpftrace" --version), $(echo "$pkgs" | wc -l) packages, $size MB, $((SECONDS - started)) s, at $dir/bpftrace"
+}
+newer_bpftrace trixie
+newer_bpftrace sid
 say "done"

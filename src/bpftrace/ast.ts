@@ -52,10 +52,12 @@ export interface CString { readonly kind: 'CString'; readonly ptr: Expr; readonl
 /** `buf(ptr, len)`: raw bytes, printed with `%r`. */
 export interface Buffer { readonly kind: 'Buffer'; readonly ptr: Expr; readonly length: Expr }
 /**
- * A Go string given by data pointer and byte length. The printer picks the form that yields
- * exactly `length` bytes on the dialect (str's length argument changed meaning in 0.23).
+ * A Go string given by data pointer and byte length, of which at most `max` bytes are shown
+ * (undefined: `length` is already bounded). Lowering picks the form that yields exactly those
+ * bytes on the dialect: printed, `buf()` with `%r` and a marker when cut; elsewhere the `str()`
+ * call for the dialect (str's length argument changed meaning in 0.23).
  */
-export interface GoString { readonly kind: 'GoString'; readonly ptr: Expr; readonly length: Expr }
+export interface GoString { readonly kind: 'GoString'; readonly ptr: Expr; readonly length: Expr; readonly max: number | undefined }
 /** `ntop(addr)` or `ntop(af, addr)`. */
 export interface Ntop { readonly kind: 'Ntop'; readonly family: Expr | undefined; readonly address: Expr }
 /** `ustack(N)`; plain `ustack` is a Builtin. */
@@ -189,7 +191,7 @@ export const taskFsBase = (): TaskFsBase => ({ kind: 'TaskFsBase' })
 export const uptr = (operand: Expr): UserPointer => ({ kind: 'UserPointer', operand })
 export const cstring = (ptr: Expr, maxLength?: Expr): CString => ({ kind: 'CString', ptr, maxLength })
 export const buf = (ptr: Expr, length: Expr): Buffer => ({ kind: 'Buffer', ptr, length })
-export const goString = (ptr: Expr, length: Expr): GoString => ({ kind: 'GoString', ptr, length })
+export const goString = (ptr: Expr, length: Expr, max?: number): GoString => ({ kind: 'GoString', ptr, length, max })
 export const ntop = (address: Expr, family?: Expr): Ntop => ({ kind: 'Ntop', family, address })
 export const ustack = (frames: number): UserStack => ({ kind: 'UserStack', frames })
 export const usym = (address: Expr): UserSymbol => ({ kind: 'UserSymbol', address })

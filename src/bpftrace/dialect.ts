@@ -42,6 +42,18 @@ export interface Dialect {
   readonly maxStrlen: number | undefined
   /** The smallest default string length in the range (64 before 0.23, 1024 after). */
   readonly defaultStrlen: number
+  /**
+   * An integer `?:` may have an arm that branches itself (a map lookup, another `?:`, `&&`,
+   * `||`). On 0.22 and 0.23 the result is joined from the arms' first blocks instead of their
+   * last, so such an arm gives a wrong value (bpftrace #4577, fixed in 0.24): a Go string's
+   * length clamped that way printed up to the whole string limit.
+   */
+  readonly branchingTernaryArms: boolean
+  /**
+   * Bytes of the string length that `buf()` keeps for its own length header: from 0.22 a
+   * buffer holds at most the string length minus 4, before all of it.
+   */
+  readonly bufHeaderBytes: number
 }
 
 /** The oldest release goprobe targets: Debian 12's bpftrace. */
@@ -104,6 +116,8 @@ export function dialectRange(
     strlenEnvVars,
     maxStrlen: reachesBelow('0.21') ? 200 : undefined,
     defaultStrlen: reachesBelow('0.23') ? 64 : 1024,
+    branchingTernaryArms: !(reachesFrom('0.22') && reachesBelow('0.24')),
+    bufHeaderBytes: reachesFrom('0.22') ? 4 : 0,
   }
 }
 

@@ -15,19 +15,26 @@ import {
   cstring,
   fmt,
   int,
+  string,
+  ternary,
   type BinaryOp,
   type Expr,
   type FormatArg,
   type FormatPart,
+  type GoString,
   type IntType,
   type MapRef,
   type Probe,
   type Stmt,
+  type Ternary,
 } from './ast.ts'
 import { describeDialect, type Dialect } from './dialect.ts'
 import { INT_RANGES } from './int-types.ts'
 
 const PERCENT_SIGN = 0x25
+/** Printed after a Go string that was longer than the bytes shown of it. */
+export const TRUNCATION_MARKER = '...'
+
 const ARITHMETIC: ReadonlySet<BinaryOp> = new Set(['+', '-', '*', '/', '%', '&', '|', '^', '<<', '>>'])
 
 export function lowerProbe(probe: Probe, dialect: Dialect): Probe {
@@ -96,6 +103,8 @@ class Lowerer {
       else if (part.conversion === 's' && part.value.kind === 'StringLiteral' && part.width === undefined) {
         // A constant string is part of the format: no argument, no stack.
         text(part.value.value)
+      } else if (part.conversion === 's' && part.value.kind === 'GoString' && part.width === undefined && !part.leftAlign) {
+        out.push(...this.printedGoString(part.value))
       } else out.push(this.formatArg(part))
     }
     return out.filter((p) => p !== '')
@@ -108,22 +117,50 @@ class Lowerer {
     }
     if (conversion === 'r' || conversion === 'rx' || conversion === 'rh') {
       if (arg.width !== undefined || arg.leftAlign || arg.zeroPad) throw new UsageError(`%${conversion} takes no width`)
-      if (value.kind === 'GoString') return { ...arg, value: buf(this.expr(value.ptr), this.expr(value.length)) }
+      if (value.kind === 'GoString') return { ...arg, value: buf(this.expr(value.ptr), this.shownLength(value)) }
       if (value.kind !== 'Buffer') throw new UsageError(`%${conversion} prints buf() values only`)
       return { ...arg, value: this.expr(value) }
     }
     if (value.kind === 'Buffer') throw new UsageError(`buf() values print with %r, %rx or %rh, not %${conversion}`)
-    if (conversion === 's' && value.kind === 'GoString' && this.dialect.strLength === 'mixed') {
-      // No str() form gives the same bytes on both sides of 0.23; buf() with %r does.
-      return { ...arg, conversion: 'r', value: buf(this.expr(value.ptr), this.expr(value.length)) }
-    }
     return { ...arg, value: this.expr(value) }
+  }
+
+  /**
+   * A printed Go string: exactly its bytes (at most `max`) with `buf()` and `%r`, which every
+   * version prints alike (bytes outside 32..126 as \xNN, NUL included), then TRUNCATION_MARKER
+   * when bytes were left out. `str()` would stop at a NUL, and its own marker (`..`, 0.18+)
+   * is missing on 0.17 and added to a string that merely fills the limit.
+   */
+  private printedGoString(s: GoString): FormatPart[] {
+    const shown = fmt('r', buf(this.expr(s.ptr), this.shownLength(s)))
+    if (s.max === undefined) return [shown]
+    const cut = binary(this.expr(s.length), '>', int(s.max, 'uint64'))
+    return [shown, fmt('s', ternary(cut, string(TRUNCATION_MARKER), string('')))]
+  }
+
+  /** How many bytes of a Go string to read: its length, at most `max`. */
+  private shownLength(s: GoString): Expr {
+    const length = this.expr(s.length)
+    if (s.max === undefined) return length
+    const max = int(s.max, 'uint64')
+    return this.checked(ternary(binary(length, '>', max), max, length))
+  }
+
+  /** A lowered `?:`, refused where the dialect would compute it wrong (see `branchingTernaryArms`). */
+  private checked(t: Ternary): Ternary {
+    if (!this.dialect.branchingTernaryArms && isIntegerTernary(t) && (branches(t.then) || branches(t.otherwise))) {
+      throw new UnsupportedError(
+        `internal: an integer ?: with a map lookup, ?:, && or || in an arm reads a wrong value on bpftrace 0.22 and 0.23 ` +
+          `(${describeDialect(this.dialect)}); the compiler must evaluate that arm into a variable first`,
+      )
+    }
+    return t
   }
 
   expr(e: Expr): Expr {
     switch (e.kind) {
       case 'GoString':
-        return this.goString(this.expr(e.ptr), this.expr(e.length))
+        return this.goString(this.expr(e.ptr), this.shownLength(e))
       case 'MapRef':
         return this.mapRef(e)
       case 'Unary':
@@ -137,7 +174,7 @@ class Lowerer {
         return { ...e, left: this.typedLike(left, right), right: this.typedLike(right, left) }
       }
       case 'Ternary':
-        return { ...e, cond: this.expr(e.cond), then: this.expr(e.then), otherwise: this.expr(e.otherwise) }
+        return this.checked(ternary(this.expr(e.cond), this.expr(e.then), this.expr(e.otherwise)))
       case 'MemoryRead':
         return { ...e, address: this.expr(e.address) }
       case 'CString':
@@ -209,5 +246,30 @@ class Lowerer {
             `${describeDialect(this.dialect)} (str() changed in 0.23): target a narrower version range`,
         )
     }
+  }
+}
+
+const STRING_VALUED: ReadonlySet<Expr['kind']> = new Set(['StringLiteral', 'CString', 'Buffer', 'GoString', 'Ntop', 'UserSymbol', 'UserStack'])
+
+function isIntegerTernary(e: Ternary): boolean {
+  return !STRING_VALUED.has(e.then.kind) && !STRING_VALUED.has(e.otherwise.kind)
+}
+
+/** Whether bpftrace compiles `e` into more than one basic block (it reads maps or decides). */
+function branches(e: Expr): boolean {
+  switch (e.kind) {
+    case 'MapRef':
+    case 'Ternary':
+      return true
+    case 'Binary':
+      return e.op === '&&' || e.op === '||' || branches(e.left) || branches(e.right)
+    case 'Unary':
+    case 'Cast':
+    case 'UserPointer':
+      return branches(e.operand)
+    case 'MemoryRead':
+      return branches(e.address)
+    default:
+      return false
   }
 }

@@ -80,6 +80,14 @@ const ATOM = 13
 
 interface Printed { readonly text: string; readonly precedence: number }
 
+/**
+ * The string length to configure: the program's, plus the header `buf()` keeps inside it on
+ * 0.22+, so that a Go string shows the same number of bytes on every version.
+ */
+function configuredStrlen(program: Program, dialect: Dialect): number | undefined {
+  return program.strlen === undefined ? undefined : program.strlen + dialect.bufHeaderBytes
+}
+
 class ProgramPrinter {
   private readonly strlen: number
   private unsafe = false
@@ -90,22 +98,23 @@ class ProgramPrinter {
   private vars = new Set<string>()
 
   constructor(private readonly program: Program, private readonly dialect: Dialect) {
-    this.strlen = program.strlen ?? dialect.defaultStrlen
+    this.strlen = configuredStrlen(program, dialect) ?? dialect.defaultStrlen
   }
 
   print(): PrintedProgram {
     const { program, dialect } = this
     if (program.probes.length === 0) throw new UsageError('a bpftrace program needs at least one probe')
     const env: Record<string, string> = {}
-    if (program.strlen !== undefined) {
+    const configured = configuredStrlen(program, dialect)
+    if (program.strlen !== undefined && configured !== undefined) {
       const max = dialect.maxStrlen
-      if (!Number.isInteger(program.strlen) || program.strlen < 1 || (max !== undefined && program.strlen > max)) {
+      if (!Number.isInteger(program.strlen) || program.strlen < 1 || (max !== undefined && configured > max)) {
         throw new UsageError(
           `string length ${program.strlen} is not accepted by ${describeDialect(dialect)}` +
-            (max === undefined ? '' : ` (1 to ${max})`),
+            (max === undefined ? '' : ` (1 to ${max - dialect.bufHeaderBytes})`),
         )
       }
-      for (const name of dialect.strlenEnvVars) env[name] = String(program.strlen)
+      for (const name of dialect.strlenEnvVars) env[name] = String(configured)
     }
     const blocks: string[] = []
     if (program.header.length) blocks.push(program.header.flatMap(commentLines).join('\n'))
@@ -262,7 +271,7 @@ class ProgramPrinter {
     const format = largestPrintf?.map((p) => (typeof p === 'string' ? p : `%${p.conversion}`)).join('')
     const culprit = format === undefined ? '' : `; its largest printf is printf(${JSON.stringify(format)})`
     throw new StackBudgetError(
-      `probe ${label} needs about ${bytes} bytes of BPF stack (string length ${this.strlen}) but ` +
+      `probe ${label} needs about ${bytes} bytes of BPF stack (string length ${this.program.strlen ?? this.strlen}) but ` +
         `${describeDialect(this.dialect)} allows ${limit}${culprit}: split printf calls, print fewer or ` +
         `shorter strings (--strlen), or target bpftrace 0.22 or later`,
     )

@@ -78,10 +78,14 @@ export class Captures {
       const id = this.keys.indexOf(JSON.stringify(node, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)))
       const shape = this.shapes.get(id)
       if (!shape) throw new Error('internal: entry value read before it was stored')
-      const key = ret().activationKey()
-      const read = (i: number) => bt.map(`${this.prefix}_v${id}_${i}`, ...key)
+      const site = ret()
+      const key = site.activationKey()
+      const lookup = (i: number) => bt.map(`${this.prefix}_v${id}_${i}`, ...key)
+      // Numbers are read from their maps once, into variables at the top of the probe: a map
+      // lookup inside an arm of `?:` gives a wrong value on bpftrace 0.22 and 0.23 (see dialect.ts).
+      const read = (i: number) => site.readOnce(`${this.prefix}_v${id}_${i}`, lookup(i))
       if (shape.kind === 'int') return { kind: 'int', expr: read(0), signed: shape.signed }
-      if (shape.kind === 'str') return { kind: 'str', expr: read(0) }
+      if (shape.kind === 'str') return { kind: 'str', expr: lookup(0) }
       return { kind: 'parts', type: shape.type, parts: shape.words.map((w, i) => ({ ...w, expr: read(i) })) }
     }
   }

@@ -50,6 +50,8 @@ export class SiteCompiler {
   private readonly tempNames: string[] = []
   /** Variables of `local()`s, declared first (they may be assigned inside an `if`) with the type they are assigned. */
   private readonly localDecls: bt.VarDecl[] = []
+  /** Variables initialised at the top of the probe (see `readOnce`). */
+  private readonly readOnceDecls: bt.VarDecl[] = []
   private goroutineVars = false
   /** The stack depth is only computed where an activation key needs it. */
   private depthUsed = false
@@ -63,10 +65,19 @@ export class SiteCompiler {
     private readonly lineSite?: LineSite,
   ) {}
 
+  /**
+   * A value that does not change during the probe (a map entry written at entry), read once
+   * into a variable declared with it at the top of the probe.
+   */
+  readOnce(name: string, e: bt.Expr): bt.Expr {
+    if (!this.readOnceDecls.some((d) => d.name === name)) this.readOnceDecls.push(bt.varDecl(name, e))
+    return bt.variable(name)
+  }
+
   /** Declarations this site needs before its first statement. */
   declarations(): bt.VarDecl[] {
     // Temporaries are assigned where used; declaring them first keeps them in scope on every version.
-    const temps = [...this.tempNames.map((n) => bt.varDecl(n, bt.int(0, 'uint64'))), ...this.localDecls]
+    const temps = [...this.readOnceDecls, ...this.tempNames.map((n) => bt.varDecl(n, bt.int(0, 'uint64'))), ...this.localDecls]
     if (!this.goroutineVars) return temps
     const abi = this.fn?.abi ?? this.scope.target.abi.value
     const goid = this.scope.target.goidOffset()
@@ -287,7 +298,7 @@ export class SiteCompiler {
       }
       case 'goBytes': {
         const limit = node.length && V.scalar(this.expr(node.length), describe(node.length)).expr
-        return V.goBytesOf(this.expr(node.expr), node.max, describe(node.expr), limit)
+        return V.goBytesOf(this.expr(node.expr), node.max, describe(node.expr), limit, (e) => this.temporary(e))
       }
       case 'cast': {
         const t = this.scope.target.parseType(node.goType)

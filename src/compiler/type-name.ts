@@ -44,8 +44,7 @@ export interface TypeNameSite {
  */
 export function dynamicTypeName(v: Val, site: TypeNameSite, path: string): { value: Val; fact: string } {
   const name = nameOf(v, site, `${path}.typeName()`, path)
-  const bounded = bt.ternary(bt.binary(name.length, '>', bt.int(site.strlen, 'uint64')), bt.int(site.strlen, 'uint64'), name.length)
-  return { value: { kind: 'str', expr: bt.goString(name.data, bounded) }, fact: name.fact }
+  return { value: { kind: 'str', expr: bt.goString(name.data, name.length, site.strlen) }, fact: name.fact }
 }
 
 /**

@@ -252,20 +252,23 @@ export function goStringOf(v: Val, max: number, path: string): Extract<Val, { ki
   }
   const ptr = word(val, 0, path)
   const len = word(val, 8, path)
-  const bounded = bt.ternary(bt.binary(len, '>', bt.int(max, 'uint64')), bt.int(max, 'uint64'), len)
-  return { kind: 'str', expr: bt.goString(ptr, bounded) }
+  return { kind: 'str', expr: bt.goString(ptr, len, max) }
 }
 
-/** Bytes of a Go string or []byte: at most `max`, and at most `limit` when given. */
-export function goBytesOf(v: Val, max: number, path: string, limit?: bt.Expr): Extract<Val, { kind: 'bytes' }> {
+/**
+ * Bytes of a Go string or []byte: at most `max`, and at most `limit` when given. `temporary`
+ * evaluates the bound on `limit` once, before the statement: a `?:` nested in an arm of another
+ * gives a wrong value on bpftrace 0.22 and 0.23.
+ */
+export function goBytesOf(v: Val, max: number, path: string, limit?: bt.Expr, temporary: (e: bt.Expr) => bt.Expr = (e) => e): Extract<Val, { kind: 'bytes' }> {
   if (v.kind !== 'parts' && v.kind !== 'mem') throw new UsageError(`goBytes(${path}): not a Go value`)
   const t = v.type
   if (t.kind !== 'string' && !(t.kind === 'slice' && t.elem.size === 1)) {
     throw new UsageError(`goBytes(${path}) needs a string or []byte, but ${path} has type ${typeString(t)}`)
   }
   const whole = word(v, 8, path)
-  const len = limit ? bt.ternary(bt.binary(whole, '>', limit), limit, whole) : whole
-  const bounded = bt.ternary(bt.binary(len, '>', bt.int(max, 'uint64')), bt.int(max, 'uint64'), len)
+  const cap = limit ? temporary(bt.ternary(bt.binary(limit, '>', bt.int(max, 'uint64')), bt.int(max, 'uint64'), limit)) : bt.int(max, 'uint64')
+  const bounded = bt.ternary(bt.binary(whole, '>', cap), cap, whole)
   return { kind: 'bytes', expr: bt.buf(word(v, 0, path), bounded) }
 }
 

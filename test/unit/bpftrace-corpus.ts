@@ -143,7 +143,8 @@ export function corpus(t: CorpusTarget): CorpusEntry[] {
             b.assignVar('s', b.binary(b.variable('s'), '-', b.i64(-5))),
             b.assignVar('a', b.unary('~', b.variable('a'))),
             b.assignVar('c', b.ternary(b.binary(b.binary(ax, '!=', b.u64(0)), '||', b.binary(bx, '>=', b.u64(2))), b.u64(1), b.u64(2))),
-            b.assignVar('c', b.ternary(b.binary(b.binary(bx, '<=', b.u64(4)), '&&', b.binary(cx, '>', b.u64(0))), b.ternary(b.binary(bx, '<', b.u64(1)), b.u64(3), b.u64(4)), b.u64(5))),
+            // A ?: nested in the condition (in an arm it reads wrong on 0.22 and 0.23: lower.ts refuses it).
+            b.assignVar('c', b.ternary(b.binary(b.binary(b.binary(bx, '<=', b.u64(4)), '&&', b.binary(cx, '>', b.u64(0))), '&&', b.binary(b.ternary(b.binary(bx, '<', b.u64(1)), b.u64(3), b.u64(4)), '==', b.u64(3))), b.u64(3), b.u64(5))),
             b.assignVar('w', b.deref('uint64', b.binary(b.reg('sp'), '+', b.u64(8)))),
             b.assignVar('i8', b.cast('int8', b.deref('int8', ax))),
             b.assignVar('i16', b.cast('int16', b.deref('int16', ax))),

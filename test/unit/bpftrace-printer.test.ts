@@ -113,10 +113,29 @@ describe('dialects', () => {
     expect(printProgram(decl, v022).text).toContain('delete(@m, tid);')
   })
 
-  it('reads exactly len bytes of a Go string: str(p, len) up to 0.22, str(p, len + 1) from 0.23', () => {
-    const ast = one([b.printf(b.fmt('s', b.goString(b.reg('ax'), b.reg('bx'))))])
-    expect(printProgram(ast, v022).text).toContain('printf("%s", str(reg("ax"), reg("bx")));')
-    expect(printProgram(ast, v023).text).toContain('printf("%s", str(reg("ax"), reg("bx") + (uint64)1));')
+  it('reads exactly len bytes of a Go string outside printf: str(p, len) up to 0.22, str(p, len + 1) from 0.23', () => {
+    const ast = one([b.aggregate(b.map('m', b.goString(b.reg('ax'), b.reg('bx'))), 'count')])
+    expect(printProgram(ast, v022).text).toContain('@m[str(reg("ax"), reg("bx"))] = count();')
+    expect(printProgram(ast, v023).text).toContain('@m[str(reg("ax"), reg("bx") + (uint64)1)] = count();')
+  })
+
+  it('prints a Go string as its bytes with buf + %r on every version, and marks one longer than its max', () => {
+    const ast = one([b.printf(b.fmt('s', b.goString(b.reg('ax'), b.reg('bx'), 16)))])
+    const printed = 'printf("%r%s", buf(reg("ax"), reg("bx") > (uint64)16 ? (uint64)16 : reg("bx")), reg("bx") > (uint64)16 ? "..." : "");'
+    for (const d of [v017, v022, v023, v024, dialectRange()]) expect(printProgram(ast, d).text).toContain(printed)
+  })
+
+  it('refuses an integer ?: with a map lookup or ?: in an arm where 0.22 or 0.23 would compute it wrong', () => {
+    const inArm = (arm: b.Expr) => one([b.printf(b.fmt('d', b.ternary(b.binary(b.reg('ax'), '>', b.u64(1)), arm, b.u64(0))))])
+    const lookup = inArm(b.map('m', b.reg('ax')))
+    const nested = inArm(b.ternary(b.reg('bx'), b.u64(1), b.u64(2)))
+    for (const d of [v022, v023, dialectRange(), dialectRange('0.21.0', '0.22.0')]) {
+      expect(() => printProgram(lookup, d)).toThrow(/wrong value on bpftrace 0\.22 and 0\.23/)
+      expect(() => printProgram(nested, d)).toThrow(UnsupportedError)
+    }
+    for (const d of [v017, v024, dialectRange('0.17.0', '0.21.0'), dialectRange('0.24.0')]) {
+      expect(printProgram(lookup, d).text).toContain('reg("ax") > (uint64)1 ? @m[reg("ax")] : (uint64)0')
+    }
   })
 
   it('prints a Go string as buf + %r when the dialect spans the 0.23 change, and refuses it outside printf', () => {
@@ -142,10 +161,14 @@ describe('dialects', () => {
     const ast = b.program([b.probe([b.begin()], [b.exit()])], { strlen: 128 })
     expect(printProgram(ast, v017).requirements.env).toEqual({ BPFTRACE_STRLEN: '128' })
     expect(printProgram(ast, dialectFor('0.21.0')).requirements.env).toEqual({ BPFTRACE_MAX_STRLEN: '128' })
-    expect(printProgram(ast).requirements.env).toEqual({ BPFTRACE_STRLEN: '128', BPFTRACE_MAX_STRLEN: '128' })
+    // From 0.22 buf() keeps 4 bytes of the length for its header: 4 more keep 128 bytes of a Go string.
+    expect(printProgram(ast).requirements.env).toEqual({ BPFTRACE_STRLEN: '132', BPFTRACE_MAX_STRLEN: '132' })
+    expect(printProgram(ast, dialectFor('0.22.0')).requirements.env).toEqual({ BPFTRACE_MAX_STRLEN: '132' })
     const long = b.program([b.probe([b.begin()], [b.exit()])], { strlen: 201 })
     expect(() => printProgram(long, v017)).toThrow(/201 is not accepted by bpftrace 0\.17\.0 \(1 to 200\)/)
     expect(printProgram(long, dialectFor('0.21.0')).requirements.env).toEqual({ BPFTRACE_MAX_STRLEN: '201' })
+    const cap = b.program([b.probe([b.begin()], [b.exit()])], { strlen: 197 })
+    expect(() => printProgram(cap)).toThrow(/197 is not accepted by bpftrace 0\.17\.0\.\.latest \(1 to 196\)/)
   })
 })
 

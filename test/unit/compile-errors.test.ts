@@ -29,7 +29,7 @@ const cases: { name: string; body: () => void; message: RegExp; strlen?: number 
       const t = (i: number) => goString(arg('o').field('Tags').index(i))
       printf('%s %s %s %s %s %s %s\n', t(0), t(1), t(2), t(0), t(1), t(2), t(0))
     }),
-    message: /needs about \d+ bytes of BPF stack \(string length 128\) but bpftrace 0\.17\.0\.\.latest allows 512; its largest printf is printf\("%r %r %r %r %r %r %r\\n"\)/,
+    message: /needs about \d+ bytes of BPF stack \(string length 128\) but bpftrace 0\.17\.0\.\.latest allows 512; its largest printf is printf\("%r%s %r%s %r%s %r%s %r%s %r%s %r%s\\n"\)/,
     // With no length given goprobe shortens strings until the printf fits; an explicit one is kept.
     strlen: 128,
   },
