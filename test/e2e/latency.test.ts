@@ -28,6 +28,6 @@ describeE2E('latency probe', () => {
       }
       expect(lines).toContain('@latency_ns[main.slowOp]: ')
       expect(lines).toContain('@latency_ns[main.recurse]: ')
-    }), c.which)
+    }), c.member)
   }
 })

@@ -30,12 +30,12 @@ describeE2E('skeleton probe', () => {
       }
       // Two entry probes plus one per RET, all attached.
       const rets = (c.build.mode === 'stripped' ? [] : FUNCTIONS.flatMap((fn) => retAddresses(c.build.path, fn)))
-      if (c.build.mode === 'default' && c.which === 'offset-capable') {
+      if (c.build.mode === 'default' && c.member.takesOffsets) {
         for (const a of rets) expect(text).toContain(`0x${a.toString(16)}`)
       }
       const points = text.split('\n').filter((l) => /^uprobe:/.test(l)).length
       expect(lines.find((l) => l.startsWith('Attaching'))).toBe(`Attaching ${points} probes...`)
       if (rets.length) expect(points).toBe(FUNCTIONS.length + rets.length)
-    }), c.which)
+    }), c.member)
   }
 })

@@ -19,6 +19,6 @@ describeE2E('sqlsnoop probe', () => {
       const sleep = statements.find((m) => m[2] === 'SLEEP 15')
       expect(Number(sleep?.[5])).toBeGreaterThanOrEqual(15e6)
       expect(lines).toContain('@sql_latency_ns[exec]: ')
-    }), c.which)
+    }), c.member)
   }
 })
