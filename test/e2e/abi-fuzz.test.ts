@@ -20,7 +20,7 @@ import { goSource } from '../support/abi-fuzz/go-source.ts'
 import { functionHasFloat, functionUsesNamedType, type FuzzFunction } from '../support/abi-fuzz/model.ts'
 import { floatProbe, fuzzProbe, symbolName } from '../support/abi-fuzz/probe.ts'
 import { drawProgram } from '../support/abi-fuzz/signatures.ts'
-import { bpftraceMatrix, bpftraceOf, describeE2E, itE2E, runBpftrace, runsToolchain, type MatrixMember } from '../support/bpftrace.ts'
+import { ATTACH_LINE, bpftraceMatrix, bpftraceOf, describeE2E, itE2E, runBpftrace, runsToolchain, type MatrixMember } from '../support/bpftrace.ts'
 import { BUILD_MODES, esbuildBinary, toolchains, type BuildMode, type Toolchain } from '../support/fixtures.ts'
 
 const DEFAULT_SEED = 20261122
@@ -89,7 +89,7 @@ function plan(target: Target, restrictToBuiltin: boolean, share?: Share): Plan {
 
 /** bpftrace's lines without its own banner and blank lines. */
 function probeLines(stdout: string): string[] {
-  return stdout.split('\n').filter((l) => l !== '' && !/^Attaching \d+ probes?\.\.\.$/.test(l))
+  return stdout.split('\n').filter((l) => l !== '' && !ATTACH_LINE.test(l))
 }
 
 /** Lines in `a` missing from `b`, as multisets. */

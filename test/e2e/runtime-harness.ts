@@ -8,7 +8,7 @@
  */
 import { expect } from 'vitest'
 import { buildProgram, type BuiltProgram, type ProgramDefinition } from '../../src/index.ts'
-import { bpftraceOf, buildsByMember, runBpftrace, type MatrixMember } from '../support/bpftrace.ts'
+import { announcedProbes, bpftraceOf, buildsByMember, runBpftrace, type MatrixMember } from '../support/bpftrace.ts'
 import { allBuilds, buildLabel, type FixtureBuild } from '../support/fixtures.ts'
 
 export type Params = Record<string, string | string[]>
@@ -65,6 +65,8 @@ export interface RuntimeRun {
   /** The fixture's GOPROBE_FIXTURE_LOG lines. */
   record: string[]
   built: BuiltProgram
+  /** How many probes bpftrace said it attached (0.27 says so on stderr, earlier versions on stdout). */
+  announcedProbes: number | undefined
 }
 
 const NO_MID_FUNCTION = /this bpftrace cannot attach there/
@@ -95,7 +97,7 @@ export async function checkCase(c: Case, def: ProgramDefinition, mode: string, p
   expect(errors, r.stderr).toEqual([])
   expect(r.code, `bpftrace exit code; stderr: ${r.stderr}`).toBe(0)
   expect(r.commandStdout, `the fixture wrote no record; bpftrace stderr: ${r.stderr}`).toBeDefined()
-  check({ lines: r.stdout.split('\n'), record: (r.commandStdout ?? '').split('\n').filter(Boolean), built })
+  check({ lines: r.stdout.split('\n'), record: (r.commandStdout ?? '').split('\n').filter(Boolean), built, announcedProbes: announcedProbes(`${r.stdout}\n${r.stderr}`) })
 }
 
 /** Lines as a sorted multiset: goroutines make the order of events undefined. */

@@ -106,8 +106,25 @@ export function e2eUnavailableReason(member?: MatrixMember): string | undefined 
   return member?.problem
 }
 
+/** bpftrace's line announcing its probes: "Attaching 5 probes..." (0.17, 0.23, stdout), "Attached 5 probes" (0.27, stderr). */
+export const ATTACH_LINE = /^(?:Attaching (\d+) probes?\.\.\.|Attached (\d+) probes?)$/
+
+/** How many probes bpftrace said it attaches, from its output; undefined when it said nothing. */
+export function announcedProbes(output: string): number | undefined {
+  for (const line of output.split('\n')) {
+    const m = ATTACH_LINE.exec(line)
+    if (m) return Number(m[1] ?? m[2])
+  }
+  return undefined
+}
+
+/** A map's heading line as bpftrace prints it before a histogram: 0.17 ends it with a space, later versions do not. */
+export function mapHeading(lines: readonly string[], name: string): boolean {
+  return lines.some((l) => l.trimEnd() === `${name}:`)
+}
+
 export interface BpftraceRun {
-  /** bpftrace's own output (the probe's printf lines, "Attaching N probes...", maps at exit). */
+  /** bpftrace's own output (the probe's printf lines, the attach line, maps at exit). */
   stdout: string
   stderr: string
   /** Exit code; null when bpftrace was killed by a signal (e.g. on timeout). */
