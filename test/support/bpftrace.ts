@@ -146,6 +146,8 @@ export interface BpftraceRunOptions {
   timeoutMs?: number
   /** Extra environment for bpftrace and (inherited) the command, e.g. BPFTRACE_STRLEN, BPFTRACE_MAX_STRLEN. */
   env?: Record<string, string>
+  /** Written to bpftrace's stdin, which the command inherits (a pipe); default: empty. */
+  stdin?: string
 }
 
 /** Time bpftrace gets after SIGINT to detach its probes and print its maps. */
@@ -170,7 +172,7 @@ export async function runBpftrace(opts: BpftraceRunOptions): Promise<BpftraceRun
     const logFile = join(dir, 'command.log')
     await writeFile(programFile, opts.program)
     const args = [...(opts.unsafe ? ['--unsafe'] : []), '-c', opts.command.join(' '), programFile]
-    const result = await spawnGroup(opts.bpftrace.path, args, { ...process.env, ...opts.env, GOPROBE_FIXTURE_LOG: logFile }, opts.timeoutMs ?? 60_000)
+    const result = await spawnGroup(opts.bpftrace.path, args, { ...process.env, ...opts.env, GOPROBE_FIXTURE_LOG: logFile }, opts.timeoutMs ?? 60_000, opts.stdin)
     const commandStdout = existsSync(logFile) ? await readFile(logFile, 'utf8') : undefined
     return commandStdout === undefined ? result : { ...result, commandStdout }
   } finally {
@@ -179,9 +181,11 @@ export async function runBpftrace(opts: BpftraceRunOptions): Promise<BpftraceRun
 }
 
 /** Runs a process in its own process group so that a timeout can stop it and everything it started. */
-function spawnGroup(file: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Omit<BpftraceRun, 'commandStdout'>> {
+function spawnGroup(file: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number, stdin: string | undefined): Promise<Omit<BpftraceRun, 'commandStdout'>> {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(file, args, { env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] })
+    // Without input the command reads end of file at once, as from an empty pipe.
+    child.stdin.end(stdin ?? '')
     let stdout = ''
     let stderr = ''
     let timedOut = false
