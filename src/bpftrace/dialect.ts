@@ -54,6 +54,14 @@ export interface Dialect {
    * buffer holds at most the string length minus 4, before all of it.
    */
   readonly bufHeaderBytes: number
+  /**
+   * The smallest string length the program may configure. From 0.25 `delete` expands a macro
+   * of bpftrace's own library holding a 61-byte literal, refused ("String is too long") when
+   * the string length is shorter.
+   */
+  readonly minStrlen: number
+  /** Some version of the range reads BPFTRACE_MAX_STRLEN and builds printf records on the stack (0.20, 0.21). */
+  readonly readsMaxStrlenWithStackLimit: boolean
 }
 
 /** The oldest release goprobe targets: Debian 12's bpftrace. */
@@ -118,6 +126,8 @@ export function dialectRange(
     defaultStrlen: reachesBelow('0.23') ? 64 : 1024,
     branchingTernaryArms: !(reachesFrom('0.22') && reachesBelow('0.24')),
     bufHeaderBytes: reachesFrom('0.22') ? 4 : 0,
+    minStrlen: reachesFrom('0.25') ? 64 : 1,
+    readsMaxStrlenWithStackLimit: reachesFrom('0.20') && reachesBelow('0.22'),
   }
 }
 

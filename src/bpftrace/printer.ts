@@ -81,11 +81,29 @@ const ATOM = 13
 interface Printed { readonly text: string; readonly precedence: number }
 
 /**
- * The string length to configure: the program's, plus the header `buf()` keeps inside it on
- * 0.22+, so that a Go string shows the same number of bytes on every version.
+ * The string length to configure, per variable. BPFTRACE_STRLEN is read by 0.17-0.19 only (from
+ * 0.20 BPFTRACE_MAX_STRLEN wins when both are set): the program's length. BPFTRACE_MAX_STRLEN
+ * adds the header `buf()` keeps inside it on 0.22+, so that a Go string shows the same bytes on
+ * every version, and is at least what bpftrace's own library needs (0.25+), unless the range
+ * also holds 0.20 or 0.21, whose stack would then hold the longer strings: such a program with
+ * strings shorter than 60 bytes is refused by 0.25+ (target a narrower range).
  */
+function configuredStrlens(program: Program, dialect: Dialect): Record<string, number> | undefined {
+  if (program.strlen === undefined) return undefined
+  const values: Record<string, number> = {}
+  for (const name of dialect.strlenEnvVars) {
+    const floor = dialect.readsMaxStrlenWithStackLimit ? 1 : dialect.minStrlen
+    values[name] = name === 'BPFTRACE_STRLEN' ? program.strlen : Math.max(program.strlen + dialect.bufHeaderBytes, floor)
+  }
+  return values
+}
+
+/** The largest string length a version before 0.22 (whose stack holds every string) runs with. */
 function configuredStrlen(program: Program, dialect: Dialect): number | undefined {
-  return program.strlen === undefined ? undefined : program.strlen + dialect.bufHeaderBytes
+  const values = configuredStrlens(program, dialect)
+  if (!values) return undefined
+  const stackBound = dialect.printfStackLimit !== undefined && dialect.readsMaxStrlenWithStackLimit
+  return Math.max(values.BPFTRACE_STRLEN ?? 0, stackBound ? values.BPFTRACE_MAX_STRLEN ?? 0 : 0)
 }
 
 class ProgramPrinter {
@@ -105,16 +123,16 @@ class ProgramPrinter {
     const { program, dialect } = this
     if (program.probes.length === 0) throw new UsageError('a bpftrace program needs at least one probe')
     const env: Record<string, string> = {}
-    const configured = configuredStrlen(program, dialect)
+    const configured = configuredStrlens(program, dialect)
     if (program.strlen !== undefined && configured !== undefined) {
       const max = dialect.maxStrlen
-      if (!Number.isInteger(program.strlen) || program.strlen < 1 || (max !== undefined && configured > max)) {
+      if (!Number.isInteger(program.strlen) || program.strlen < 1 || (max !== undefined && Math.max(...Object.values(configured)) > max)) {
         throw new UsageError(
           `string length ${program.strlen} is not accepted by ${describeDialect(dialect)}` +
             (max === undefined ? '' : ` (1 to ${max - dialect.bufHeaderBytes})`),
         )
       }
-      for (const name of dialect.strlenEnvVars) env[name] = String(configured)
+      for (const [name, value] of Object.entries(configured)) env[name] = String(value)
     }
     const blocks: string[] = []
     if (program.header.length) blocks.push(program.header.flatMap(commentLines).join('\n'))

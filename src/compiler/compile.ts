@@ -30,7 +30,7 @@ const OPTIONAL_LEFT_OUT = 'optional probe left out'
 
 /** Compile a probe program's IR against one binary into a bpftrace AST. */
 export async function compileProgram(ir: ProgramNode, target: TargetFacts, options: CompileOptions): Promise<CompiledProgram> {
-  const scope: ProgramScope = { target, strlen: options.strlen, mapKinds: new Map() }
+  const scope: ProgramScope = { target, strlen: options.strlen, mapKinds: new Map(), longKeys: new Map() }
   const notes: Note[] = []
   const internalMaps: string[] = []
   let unsafe = false
@@ -93,7 +93,9 @@ export async function compileProgram(ir: ProgramNode, target: TargetFacts, optio
   }
   if (needPids) internalMaps.push('__pids')
   // bpftrace prints every map at exit; goprobe's bookkeeping maps are not for the user.
-  const endBody = [...ends, ...internalMaps.map((m) => bt.clear(bt.map(m)))]
+  // The names behind long-name labels are printed from the program text, before the maps.
+  const legend = [...scope.longKeys].map(([name, label]) => bt.printf(`${label} = ${name}\n`))
+  const endBody = [...ends, ...legend, ...internalMaps.map((m) => bt.clear(bt.map(m)))]
   if (endBody.length) others.push(bt.probe([bt.end()], endBody))
 
   return {

@@ -32,6 +32,16 @@ export interface ProgramScope {
   readonly strlen: number
   /** Whether each user map holds strings or integers, learned from its first assignment. */
   readonly mapKinds: Map<string, 'int' | 'str'>
+  /** Short labels standing for names too long to be map keys, by name (see `mapKey`). */
+  readonly longKeys: Map<string, string>
+}
+
+/**
+ * The longest string literal every version accepts as a map key: 0.17 refuses literals of 64
+ * bytes or more whatever the string length, 0.23+ those of the string length or more.
+ */
+export function longestKeyLiteral(strlen: number): number {
+  return Math.min(63, strlen - 1)
 }
 
 /**
@@ -216,7 +226,24 @@ export class SiteCompiler {
   }
 
   private mapRef(name: string, keys: readonly ExprNode[]): bt.MapRef {
-    return bt.map(name, ...keys.map((k, i) => this.storable(this.expr(k), `key ${i} of @${name}`)))
+    return bt.map(name, ...keys.map((k, i) => this.mapKey(this.expr(k), `key ${i} of @${name}`)))
+  }
+
+  /**
+   * A map key. A constant name too long to be a literal on some version (vendored Go function
+   * names pass 150 bytes) becomes a short label, `#1`, `#2`, ...: still a string, so the map's
+   * keys keep one type, and the END probe prints what each label stands for.
+   */
+  private mapKey(v: Val, what: string): bt.Expr {
+    if (v.kind !== 'str' || v.expr.kind !== 'StringLiteral') return this.storable(v, what)
+    const name = v.expr.value
+    if (Buffer.byteLength(name, 'utf8') <= longestKeyLiteral(this.scope.strlen)) return v.expr
+    let label = this.scope.longKeys.get(name)
+    if (!label) {
+      label = `#${this.scope.longKeys.size + 1}`
+      this.scope.longKeys.set(name, label)
+    }
+    return bt.string(label)
   }
 
   /** A value that a map can hold: integers, bpftrace strings; Go strings are converted. */

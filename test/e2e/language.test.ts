@@ -14,7 +14,11 @@ const langBuilds = await allBuilds('lang')
 const growBuilds = await allBuilds('stackgrow')
 
 async function run(def: ProgramDefinition, build: FixtureBuild, bpftrace: Bpftrace, args: string[], params: Record<string, string> = {}) {
-  const built = await buildProgram(def, build.path, { params, pid: 'child', strlen: 32, capabilities: { midFunctionAddress: bpftrace.offsetCapable } })
+  // The exact version: a range holding 0.20/0.21 (512-byte stack) and 0.25+ (64-byte string floor)
+  // has no string length for this program (see dialect.ts minStrlen).
+  const built = await buildProgram(def, build.path, {
+    params, pid: 'child', strlen: 32, bpftraceVersion: bpftrace.version.replace(/^v/, ''), capabilities: { midFunctionAddress: bpftrace.offsetCapable },
+  })
   // Decoys run the same binary all along: uprobes are per binary, so only the pid filter keeps their calls out.
   const decoy = spawn('/bin/sh', ['-c', 'while :; do "$0" 5; done', build.path], { stdio: 'ignore', detached: true, env: { ...process.env, GOPROBE_FIXTURE_LOG: '' } })
   const r = await runBpftrace({ bpftrace, program: built.text, command: [build.path, ...args], unsafe: built.requirements.unsafe, env: { ...built.requirements.env } })

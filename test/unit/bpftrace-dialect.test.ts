@@ -41,6 +41,23 @@ describe('dialects', () => {
     expect(dialectRange().strLength).toBe('mixed')
   })
 
+  it('knows the ?: of 0.22 and 0.23 that is wrong when an arm branches (fixed in 0.24)', () => {
+    expect(dialectFor('0.21.3').branchingTernaryArms).toBe(true)
+    expect(dialectFor('0.22.0').branchingTernaryArms).toBe(false)
+    expect(dialectFor('0.23.5').branchingTernaryArms).toBe(false)
+    expect(dialectFor('0.24.0').branchingTernaryArms).toBe(true)
+    expect(dialectRange().branchingTernaryArms).toBe(false)
+    expect(dialectRange('0.17.0', '0.21.3').branchingTernaryArms).toBe(true)
+  })
+
+  it('keeps 4 bytes of the string length for buf()’s header from 0.22, and 64 bytes at least from 0.25', () => {
+    expect(dialectFor('0.21.3')).toMatchObject({ bufHeaderBytes: 0, minStrlen: 1 })
+    expect(dialectFor('0.22.0')).toMatchObject({ bufHeaderBytes: 4, minStrlen: 1 })
+    expect(dialectFor('0.24.2')).toMatchObject({ bufHeaderBytes: 4, minStrlen: 1 })
+    expect(dialectFor('0.25.0')).toMatchObject({ bufHeaderBytes: 4, minStrlen: 64 })
+    expect(dialectRange()).toMatchObject({ bufHeaderBytes: 4, minStrlen: 64 })
+  })
+
   it('names the string-length variables each version reads, with the 200-byte cap up to 0.20', () => {
     expect(dialectFor('0.19.1')).toMatchObject({ strlenEnvVars: ['BPFTRACE_STRLEN'], maxStrlen: 200, defaultStrlen: 64 })
     expect(dialectFor('0.20.0')).toMatchObject({ strlenEnvVars: ['BPFTRACE_MAX_STRLEN'], maxStrlen: 200, defaultStrlen: 64 })

@@ -162,8 +162,14 @@ describe('dialects', () => {
     expect(printProgram(ast, v017).requirements.env).toEqual({ BPFTRACE_STRLEN: '128' })
     expect(printProgram(ast, dialectFor('0.21.0')).requirements.env).toEqual({ BPFTRACE_MAX_STRLEN: '128' })
     // From 0.22 buf() keeps 4 bytes of the length for its header: 4 more keep 128 bytes of a Go string.
-    expect(printProgram(ast).requirements.env).toEqual({ BPFTRACE_STRLEN: '132', BPFTRACE_MAX_STRLEN: '132' })
+    // BPFTRACE_STRLEN is read by 0.17-0.19 only (0.20+ prefer BPFTRACE_MAX_STRLEN).
+    expect(printProgram(ast).requirements.env).toEqual({ BPFTRACE_STRLEN: '128', BPFTRACE_MAX_STRLEN: '132' })
     expect(printProgram(ast, dialectFor('0.22.0')).requirements.env).toEqual({ BPFTRACE_MAX_STRLEN: '132' })
+    // 0.25+ need 64 for a literal of their own library, unless 0.20 or 0.21 (stack-bound) share the program.
+    const short = b.program([b.probe([b.begin()], [b.exit()])], { strlen: 32 })
+    expect(printProgram(short, dialectRange('0.22.0')).requirements.env).toEqual({ BPFTRACE_MAX_STRLEN: '64' })
+    expect(printProgram(short, dialectFor('0.23.0')).requirements.env).toEqual({ BPFTRACE_MAX_STRLEN: '36' })
+    expect(printProgram(short).requirements.env).toEqual({ BPFTRACE_STRLEN: '32', BPFTRACE_MAX_STRLEN: '36' })
     const long = b.program([b.probe([b.begin()], [b.exit()])], { strlen: 201 })
     expect(() => printProgram(long, v017)).toThrow(/201 is not accepted by bpftrace 0\.17\.0 \(1 to 200\)/)
     expect(printProgram(long, dialectFor('0.21.0')).requirements.env).toEqual({ BPFTRACE_MAX_STRLEN: '201' })
