@@ -1,10 +1,10 @@
 /**
  * Vitest global setup: builds every fixture with every toolchain in every mode and fetches
  * the stack-ABI esbuild binary once, up front, so that no single test waits for a build, and
- * settles what the tests' two bpftraces can do.
+ * settles what each bpftrace of the tests' matrix can do, printing their versions.
  * Everything lands in the on-disk cache (see test/support/fixtures.ts); a warm run only checks it.
  */
-import { inspectForTests, offsetCapablePath, stockPath } from './support/bpftrace-facts.ts'
+import { inspectForTests, matrixSpecs } from './support/bpftrace-facts.ts'
 import { BUILD_MODES, FIXTURES, buildFixture, esbuildBinary, toolchains } from './support/fixtures.ts'
 
 export default async function setup(): Promise<void> {
@@ -21,9 +21,10 @@ export default async function setup(): Promise<void> {
   if (esbuild) console.log(`fixtures: esbuild 0.8.57 (go1.16, stack ABI, stripped) at ${esbuild}`)
   // Settled here once (an attach where --info cannot tell, remembered on disk), so that the
   // test files, which each ask again, only read the answer.
-  for (const path of [offsetCapablePath(), stockPath()]) {
-    const b = await inspectForTests(path)
-    console.log(`bpftrace: ${path}: ${typeof b === 'string' ? b : `${b.version}, ${b.offsetCapable ? 'takes' : 'takes no'} probes inside functions (${b.offsetSupport})`}`)
+  for (const spec of matrixSpecs()) {
+    const b = await inspectForTests(spec.path)
+    const facts = typeof b === 'string' ? `CANNOT RUN: ${b}` : `${b.version}, ${b.offsetCapable ? 'takes' : 'takes no'} probes inside functions (${b.offsetSupport})`
+    console.log(`bpftrace matrix: ${spec.role}: ${spec.path}: ${facts}`)
   }
   console.log(`fixtures: global setup took ${((Date.now() - started) / 1000).toFixed(1)}s`)
 }

@@ -1,8 +1,8 @@
 // The ABI fuzz: a seeded random Go program (test/support/abi-fuzz) logs every argument and
 // result of 200 functions with random signatures; a goprobe program prints the same values
 // from their entry and from every RET site under real bpftrace. The two records must be equal,
-// value for value, with every toolchain in default, stripped and PIE builds, with the
-// offset-capable bpftrace (symbol addresses) and with the stock one (file offsets, non-PIE);
+// value for value, with every toolchain in default, stripped and PIE builds, under every
+// bpftrace of the matrix (symbol addresses; stock 0.17: file offsets, non-PIE);
 // each function is probed in two of those runs (see Share; GOPROBE_ABI_FULL=1 for all).
 // GOPROBE_ABI_SEED=<n> reproduces or explores another program.
 // The program needs no start signal: bpftrace -c starts its command only once every probe is
@@ -20,8 +20,8 @@ import { goSource } from '../support/abi-fuzz/go-source.ts'
 import { functionHasFloat, functionUsesNamedType, type FuzzFunction } from '../support/abi-fuzz/model.ts'
 import { floatProbe, fuzzProbe, symbolName } from '../support/abi-fuzz/probe.ts'
 import { drawProgram } from '../support/abi-fuzz/signatures.ts'
-import { describeE2E, itE2E, offsetCapableBpftrace, runBpftrace, stockBpftrace, type Bpftrace, type BpftraceNeed } from '../support/bpftrace.ts'
-import { esbuildBinary, toolchains, type BuildMode, type Toolchain } from '../support/fixtures.ts'
+import { ATTACH_LINE, bpftraceMatrix, bpftraceOf, describeE2E, itE2E, runBpftrace, runsToolchain, type MatrixMember } from '../support/bpftrace.ts'
+import { BUILD_MODES, esbuildBinary, toolchains, type BuildMode, type Toolchain } from '../support/fixtures.ts'
 
 const DEFAULT_SEED = 20261122
 const FUNCTIONS = 200
@@ -89,7 +89,7 @@ function plan(target: Target, restrictToBuiltin: boolean, share?: Share): Plan {
 
 /** bpftrace's lines without its own banner and blank lines. */
 function probeLines(stdout: string): string[] {
-  return stdout.split('\n').filter((l) => l !== '' && !/^Attaching \d+ probes?\.\.\.$/.test(l))
+  return stdout.split('\n').filter((l) => l !== '' && !ATTACH_LINE.test(l))
 }
 
 /** Lines in `a` missing from `b`, as multisets. */
@@ -105,8 +105,9 @@ function missing(a: readonly string[], b: readonly string[]): string[] {
   return out
 }
 
-async function fuzzRun(tc: Toolchain, mode: BuildMode, bpftrace: Bpftrace | undefined, midFunctionAddress: boolean, share: Share | undefined): Promise<void> {
-  if (!bpftrace) throw new Error('bpftrace disappeared after the availability check')
+async function fuzzRun(tc: Toolchain, mode: BuildMode, member: MatrixMember, share: Share | undefined): Promise<void> {
+  const bpftrace = bpftraceOf(member)
+  const midFunctionAddress = member.takesOffsets
   const started = Date.now()
   const path = await buildFuzz(source, tc, mode)
   const target = Target.open(path)
@@ -145,7 +146,7 @@ async function fuzzRun(tc: Toolchain, mode: BuildMode, bpftrace: Bpftrace | unde
   const unexpected = missing(traced, expected)
   const seconds = ((Date.now() - started) / 1000).toFixed(1)
   console.log(
-    `ABI fuzz ${tc.id} ${mode} ${midFunctionAddress ? 'offset-capable' : 'stock'} bpftrace: ${chosen.probed.length} functions, ` +
+    `ABI fuzz ${tc.id} ${mode} ${member.label}: ${chosen.probed.length} functions, ` +
       `${expected.length} values logged by the program, ${traced.length} printed by bpftrace, ` +
       `${notTraced.length + unexpected.length} mismatches, ${seconds}s${chosen.notes.map((n) => `; ${n}`).join('')}`,
   )
@@ -188,25 +189,27 @@ async function stockRefusesPie(tc: Toolchain): Promise<void> {
   }
 }
 
-const RUNS: { mode: BuildMode; need: BpftraceNeed; mid: boolean; bpftrace: () => Bpftrace | undefined }[] = [
-  { mode: 'default', need: 'offset-capable', mid: true, bpftrace: offsetCapableBpftrace },
-  { mode: 'stripped', need: 'offset-capable', mid: true, bpftrace: offsetCapableBpftrace },
-  { mode: 'pie', need: 'offset-capable', mid: true, bpftrace: offsetCapableBpftrace },
-  { mode: 'default', need: 'stock', mid: false, bpftrace: stockBpftrace },
-  { mode: 'stripped', need: 'stock', mid: false, bpftrace: stockBpftrace },
-]
+/**
+ * Every toolchain's fuzz program in each mode under each bpftrace of the matrix that runs the
+ * toolchain (see runsToolchain): the ones that take probes inside functions in default,
+ * stripped and PIE builds, stock 0.17 in default and stripped ones (its PIE limit is asserted
+ * at compile time below).
+ */
+const RUNS: { tc: Toolchain; mode: BuildMode; member: MatrixMember }[] = available.flatMap((tc) =>
+  bpftraceMatrix().filter((member) => runsToolchain(member, tc, available)).flatMap((member) =>
+    (member.takesOffsets ? BUILD_MODES : BUILD_MODES.filter((m) => m !== 'pie')).map((mode) => ({ tc, mode, member }))))
 
 describeE2E(`ABI fuzz (seed ${seed})`, () => {
-  available.forEach((tc, toolchain) => {
-    RUNS.forEach((r, run) => {
-      const share = FULL ? undefined : { run: toolchain * RUNS.length + run, runs: available.length * RUNS.length }
-      const shareText = share ? ` (share ${share.run + 1} of ${share.runs})` : ''
-      itE2E(`${tc.id} ${r.mode}, ${r.mid ? 'offset-capable' : 'stock'} bpftrace: every argument and result read as the program logged it${shareText}`,
-        () => fuzzRun(tc, r.mode, r.bpftrace(), r.mid, share), r.need, 900_000)
-    })
-    itE2E(`${tc.id}: floats in XMM registers are refused with UnsupportedError`, () => floatsRefused(tc), 'any', 600_000)
-    itE2E(`${tc.id} pie: the stock bpftrace's mid-function limit is reported at compile time`, () => stockRefusesPie(tc), 'any', 600_000)
+  RUNS.forEach((r, run) => {
+    const share = FULL ? undefined : { run, runs: RUNS.length }
+    const shareText = share ? ` (share ${share.run + 1} of ${share.runs})` : ''
+    itE2E(`${r.tc.id} ${r.mode}, ${r.member.label}: every argument and result read as the program logged it${shareText}`,
+      () => fuzzRun(r.tc, r.mode, r.member, share), r.member, 900_000)
   })
+  for (const tc of available) {
+    itE2E(`${tc.id}: floats in XMM registers are refused with UnsupportedError`, () => floatsRefused(tc), undefined, 600_000)
+    itE2E(`${tc.id} pie: the stock bpftrace's mid-function limit is reported at compile time`, () => stockRefusesPie(tc), undefined, 600_000)
+  }
 })
 
 // The stack ABI end to end, on a real release binary: esbuild 0.8.57 (go1.16, stripped).
@@ -226,9 +229,10 @@ const readFileProbe = program(import.meta, { name: 'esbuild-readfile', descripti
 
 const hexEscaped = (b: Uint8Array): string => [...b].map((x) => `\\x${x.toString(16).padStart(2, '0')}`).join('')
 
-async function esbuildReadFile(bpftrace: Bpftrace | undefined, midFunctionAddress: boolean): Promise<void> {
+async function esbuildReadFile(member: MatrixMember): Promise<void> {
   if (!esbuild) throw new Error(`esbuild 0.8.57 is not available (see the warning above)`)
-  if (!bpftrace) throw new Error('bpftrace disappeared after the availability check')
+  const bpftrace = bpftraceOf(member)
+  const midFunctionAddress = member.takesOffsets
   const dir = await mkdtemp(join(tmpdir(), 'goprobe-esbuild-'))
   try {
     const input = join(dir, 'input.js')
@@ -255,6 +259,8 @@ async function esbuildReadFile(bpftrace: Bpftrace | undefined, midFunctionAddres
 }
 
 describeE2E('stack ABI: esbuild 0.8.57 (go1.16, stripped) fs.(*realFS).ReadFile', () => {
-  itE2E('stock bpftrace (file offsets): the path passed and the bytes read', () => esbuildReadFile(stockBpftrace(), false), 'stock')
-  itE2E('offset-capable bpftrace: the path passed and the bytes read', () => esbuildReadFile(offsetCapableBpftrace(), true), 'offset-capable')
+  for (const member of bpftraceMatrix()) {
+    const how = member.takesOffsets ? 'symbol addresses' : 'file offsets'
+    itE2E(`${member.label} (${how}): the path passed and the bytes read`, () => esbuildReadFile(member), member)
+  }
 })

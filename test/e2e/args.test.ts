@@ -58,6 +58,6 @@ describeE2E('args probe', () => {
         })
         expect(Object.fromEntries(returns[i]!)).toEqual({ 'label string': label, 'total int64': total })
       })
-    }), c.which)
+    }), c.member)
   }
 })

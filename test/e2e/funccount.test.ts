@@ -19,7 +19,7 @@ describeE2E('funccount probe', () => {
       expect(counts).toEqual(new Map([['main.slowOp', calls('main.slowOp')], ['main.recurse', calls('main.recurse')], ['main.runLatency', 1]]))
       expect(calls('main.recurse')).toBe(4)
       expect(built.text.match(/^\/\/ main\.\w+ entry: /gm)).toHaveLength(3)
-    }), c.which)
+    }), c.member)
   }
   itE2E('the pattern matches what go tool nm lists', async () => {
     const c = all.find((x) => x.build.mode === 'default')!

@@ -27,6 +27,6 @@ describeE2E('goroutineLocal', () => {
       for (const m of seen) expect(Number(m[2])).toBe(Number(m[1]) + 1000)
       // Cleared at goexit1: nothing is left in @started for the workers when bpftrace prints its maps.
       for (const id of children) expect(lines.filter((l) => l.startsWith(`@started[${id}]`))).toEqual([])
-    }), c.which)
+    }), c.member)
   }
 })

@@ -27,6 +27,6 @@ describeE2E('goroutine probe', () => {
       }
       // The runtime's own goroutines are seen too: runtime.main's goroutine 1 is the first.
       expect(events.some((m) => m[2] === '1' && m[4] === 'runtime.main')).toBe(true)
-    }), c.which)
+    }), c.member)
   }
 })

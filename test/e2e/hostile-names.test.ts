@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { expect } from 'vitest'
 import { buildProgram, goroutineId, printf, program, result, uprobe } from '../../src/index.ts'
 import { buildFixture, toolchains } from '../support/fixtures.ts'
-import { describeE2E, itE2E, runBpftrace, stockBpftrace } from '../support/bpftrace.ts'
+import { bpftraceMatrix, bpftraceOf, describeE2E, itE2E, runBpftrace } from '../support/bpftrace.ts'
 
 const ORIGINAL = 'main.Depth'
 const HOSTILE = 'main.D"}\n{' // same length: the name table keeps its layout
@@ -24,29 +24,31 @@ function patchNames(bytes: Buffer): number {
 }
 
 describeE2E('hostile names from the binary', () => {
-  itE2E('a function named with a quote, a brace and a newline is probed safely', async () => {
-    const tc = (await toolchains())[0]!
-    const build = await buildFixture('lang', tc, 'stripped')
-    const dir = mkdtempSync(join(tmpdir(), 'goprobe-hostile-'))
-    const patched = join(dir, 'lang')
-    const bytes = readFileSync(build.path)
-    expect(patchNames(bytes)).toBeGreaterThan(0)
-    writeFileSync(patched, bytes)
-    chmodSync(patched, 0o755)
+  for (const member of bpftraceMatrix()) {
+    itE2E(`${member.label}: a function named with a quote, a brace and a newline is probed safely`, async () => {
+      const tc = (await toolchains())[0]!
+      const build = await buildFixture('lang', tc, 'stripped')
+      const dir = mkdtempSync(join(tmpdir(), 'goprobe-hostile-'))
+      const patched = join(dir, 'lang')
+      const bytes = readFileSync(build.path)
+      expect(patchNames(bytes)).toBeGreaterThan(0)
+      writeFileSync(patched, bytes)
+      chmodSync(patched, 0o755)
 
-    const def = program(import.meta, { name: 'hostile', description: 'probe a function with a hostile name' }, () => {
-      uprobe(HOSTILE, { signatures: { [HOSTILE]: 'func(n int) int' } }).onReturn(({ entry }) => {
-        printf('Depth %d -> %d g=%d\n', entry.arg('n'), result(0), goroutineId())
+      const def = program(import.meta, { name: 'hostile', description: 'probe a function with a hostile name' }, () => {
+        uprobe(HOSTILE, { signatures: { [HOSTILE]: 'func(n int) int' } }).onReturn(({ entry }) => {
+          printf('Depth %d -> %d g=%d\n', entry.arg('n'), result(0), goroutineId())
+        })
       })
-    })
-    const built = await buildProgram(def, patched, { pid: 'child', capabilities: { midFunctionAddress: false } })
-    // The name only ever appears inside comments, with the newline neutralised.
-    for (const line of built.text.split('\n')) if (line.includes('main.D"}')) expect(line.trimStart().startsWith('//'), line).toBe(true)
-    expect(built.text).not.toContain('main.D"}\n{')
+      const built = await buildProgram(def, patched, { pid: 'child', capabilities: { midFunctionAddress: member.takesOffsets } })
+      // The name only ever appears inside comments, with the newline neutralised.
+      for (const line of built.text.split('\n')) if (line.includes('main.D"}')) expect(line.trimStart().startsWith('//'), line).toBe(true)
+      expect(built.text).not.toContain('main.D"}\n{')
 
-    const r = await runBpftrace({ bpftrace: stockBpftrace()!, program: built.text, command: [patched, '1'], unsafe: built.requirements.unsafe, env: { ...built.requirements.env } })
-    expect(r.code, r.stderr).toBe(0)
-    const lines = r.stdout.split('\n').filter((l) => l.startsWith('Depth'))
-    expect(lines.map((l) => l.replace(/ g=\d+$/, '')).sort()).toEqual([0, 1, 2, 3, 4].map((n) => `Depth ${n} -> ${n}`))
-  }, 'stock')
-}, 'stock')
+      const r = await runBpftrace({ bpftrace: bpftraceOf(member), program: built.text, command: [patched, '1'], unsafe: built.requirements.unsafe, env: { ...built.requirements.env } })
+      expect(r.code, r.stderr).toBe(0)
+      const lines = r.stdout.split('\n').filter((l) => l.startsWith('Depth'))
+      expect(lines.map((l) => l.replace(/ g=\d+$/, '')).sort()).toEqual([0, 1, 2, 3, 4].map((n) => `Depth ${n} -> ${n}`))
+    }, member)
+  }
+})

@@ -5,7 +5,7 @@ import { expect } from 'vitest'
 import httpserver from '../../probes/httpserver.ts'
 import { describeE2E } from '../support/bpftrace.ts'
 import { allBuilds } from '../support/fixtures.ts'
-import { caseLabel, cases, checkCase, expectSameLines, itCase } from './network-harness.ts'
+import { caseLabel, cases, checkCase, expectSameLines, itCase, firstRunPerMember } from './network-harness.ts'
 
 const LINE = /^[A-Z]+ \/\S* \S+ \d{3} \d+ us$/
 
@@ -21,9 +21,8 @@ describeE2E('httpserver', () => {
       expectSameLines(lines.map(withoutLatency), served(record))
     }))
   }
-  const first = all.find((c) => c.expect === 'run')
-  if (first) {
-    itCase(first, `path=/missing keeps only that path (${first.build.toolchain.id} ${first.build.mode}, ${first.which})`, () =>
+  for (const first of firstRunPerMember(all)) {
+    itCase(first, `path=/missing keeps only that path (${first.build.toolchain.id} ${first.build.mode}, ${first.member.label})`, () =>
       checkCase(first, httpserver, { lineFilter: LINE, params: { path: '/missing' } }, ({ lines, record }) => {
         const wanted = served(record).filter((l) => l.split(' ')[1] === '/missing')
         expect(wanted).toHaveLength(2)

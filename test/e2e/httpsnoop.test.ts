@@ -6,7 +6,7 @@ import { expect } from 'vitest'
 import httpsnoop from '../../probes/httpsnoop.ts'
 import { describeE2E } from '../support/bpftrace.ts'
 import { allBuilds } from '../support/fixtures.ts'
-import { caseLabel, cases, checkCase, expectSameLines, itCase } from './network-harness.ts'
+import { caseLabel, cases, checkCase, expectSameLines, itCase, firstRunPerMember } from './network-harness.ts'
 
 const LINE = /^[A-Z]+ \S+:\/\/\S+ (\d{3}|error) \d+ us$/
 
@@ -24,9 +24,8 @@ describeE2E('httpsnoop', () => {
       expectSameLines(lines.map(withoutLatency), made)
     }))
   }
-  const first = all.find((c) => c.expect === 'run')
-  if (first) {
-    itCase(first, `host= keeps only requests to that host:port (${first.build.toolchain.id} ${first.build.mode}, ${first.which})`, async () => {
+  for (const first of firstRunPerMember(all)) {
+    itCase(first, `host= keeps only requests to that host:port (${first.build.toolchain.id} ${first.build.mode}, ${first.member.label})`, async () => {
       const port = await freePort()
       await checkCase(first, httpsnoop, { lineFilter: LINE, params: { host: `127.0.0.1:${port}` }, args: [String(port)] }, ({ lines, record }) => {
         expect(record.filter((l) => l.startsWith('client '))).toHaveLength(17)

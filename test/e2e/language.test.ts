@@ -1,12 +1,13 @@
 // End-to-end tests of the probe language: each feature compiled by goprobe for a real
 // Go binary, run under real bpftrace, and compared with the fixture's own record of
-// what it did (test/fixtures/go/lang and stackgrow). Offset-capable bpftrace runs the
-// unstripped and PIE builds; stock bpftrace runs default builds (raw file offsets).
+// what it did (test/fixtures/go/lang and stackgrow). The bpftraces that take probes inside
+// functions run the unstripped and PIE builds; stock 0.17 runs default builds (raw file
+// offsets) and the PIE's entry fallback; every bpftrace runs the stripped builds.
 import { spawn } from 'node:child_process'
 import { expect } from 'vitest'
 import { buildProgram, type ProgramDefinition } from '../../src/index.ts'
 import { allBuilds, buildLabel, type FixtureBuild } from '../support/fixtures.ts'
-import { describeE2E, itE2E, offsetCapableBpftrace, runBpftrace, stockBpftrace, type Bpftrace } from '../support/bpftrace.ts'
+import { bpftraceOf, buildsByMember, describeE2E, itE2E, runBpftrace, type Bpftrace } from '../support/bpftrace.ts'
 import { languageProbe, stackGrowthProbe } from './language-probes.ts'
 
 const langBuilds = await allBuilds('lang')
@@ -46,42 +47,44 @@ function checkLanguage(probe: string[], record: string[], count: number, structs
   expect(probe).toContain(`@calls[Work]: ${4 * count}`)
 }
 
-describeE2E('probe language under the offset-capable bpftrace', () => {
-  for (const build of langBuilds.filter((b) => b.mode !== 'stripped')) {
-    itE2E(`${buildLabel(build)}: arguments, results, fields, entry values, goroutines, recursion, maps`, async () => {
-      const { probeLines, record } = await run(languageProbe, build, offsetCapableBpftrace()!, ['3'])
+describeE2E('probe language under the bpftraces that take probes inside functions', () => {
+  for (const { build, member } of buildsByMember(langBuilds.filter((b) => b.mode !== 'stripped'), 'offset-capable')) {
+    itE2E(`${buildLabel(build)}, ${member.label}: arguments, results, fields, entry values, goroutines, recursion, maps`, async () => {
+      const { probeLines, record } = await run(languageProbe, build, bpftraceOf(member), ['3'])
       checkLanguage(probeLines, record, 3, true)
-    })
+    }, member)
   }
-  for (const build of growBuilds.filter((b) => b.mode !== 'stripped')) {
-    itE2E(`${buildLabel(build)}: one entry event per call although the stack grows in the prologue`, async () => {
-      const { probeLines, record } = await run(stackGrowthProbe, build, offsetCapableBpftrace()!, ['6'])
+  for (const { build, member } of buildsByMember(growBuilds.filter((b) => b.mode !== 'stripped'), 'offset-capable')) {
+    itE2E(`${buildLabel(build)}, ${member.label}: one entry event per call although the stack grows in the prologue`, async () => {
+      const { probeLines, record } = await run(stackGrowthProbe, build, bpftraceOf(member), ['6'])
       expect(record).toContain('Grow calls: 6')
       expect(probeLines).toContain('@entries: 6')
-    })
+    }, member)
   }
-}, 'offset-capable')
+})
 
-describeE2E('probe language under stock bpftrace (raw file offsets)', () => {
-  for (const build of langBuilds.filter((b) => b.mode === 'default')) {
-    itE2E(`${buildLabel(build)}: the same program through file offsets`, async () => {
-      const { probeLines, record } = await run(languageProbe, build, stockBpftrace()!, ['2'])
-      checkLanguage(probeLines, record, 2, true)
-    }, 'stock')
-  }
-  for (const build of langBuilds.filter((b) => b.mode === 'stripped')) {
-    itE2E(`${buildLabel(build)}: stripped (no DWARF): declared signatures of builtin types`, async () => {
-      const { probeLines, record } = await run(languageProbe, build, stockBpftrace()!, ['2'], { structs: 'no' })
+describeE2E('probe language on stripped builds (no DWARF)', () => {
+  for (const { build, member } of buildsByMember(langBuilds.filter((b) => b.mode === 'stripped'))) {
+    itE2E(`${buildLabel(build)}, ${member.label}: declared signatures of builtin types`, async () => {
+      const { probeLines, record } = await run(languageProbe, build, bpftraceOf(member), ['2'], { structs: 'no' })
       checkLanguage(probeLines, record, 2, false)
-    }, 'stock')
+    }, member)
   }
-  for (const build of growBuilds.filter((b) => b.mode === 'pie')) {
-    itE2E(`${buildLabel(build)}: PIE with symbols: entry at the first byte, skipping the hit that grows the stack`, async () => {
-      const { probeLines, record, built } = await run(stackGrowthProbe, build, stockBpftrace()!, ['6'])
+})
+
+describeE2E('probe language under the bpftrace that takes no probes inside functions (raw file offsets)', () => {
+  for (const { build, member } of buildsByMember(langBuilds.filter((b) => b.mode === 'default'), 'stock')) {
+    itE2E(`${buildLabel(build)}, ${member.label}: the same program through file offsets`, async () => {
+      const { probeLines, record } = await run(languageProbe, build, bpftraceOf(member), ['2'])
+      checkLanguage(probeLines, record, 2, true)
+    }, member)
+  }
+  for (const { build, member } of buildsByMember(growBuilds.filter((b) => b.mode === 'pie'), 'stock')) {
+    itE2E(`${buildLabel(build)}, ${member.label}: PIE with symbols: entry at the first byte, skipping the hit that grows the stack`, async () => {
+      const { probeLines, record, built } = await run(stackGrowthProbe, build, bpftraceOf(member), ['6'])
       expect(built.notes.join('\n')).toMatch(/entry probed at the first instruction, skipping the hit that grows the stack/)
       expect(record).toContain('Grow calls: 6')
       expect(probeLines).toContain('@entries: 6')
-    }, 'stock')
+    }, member)
   }
-}, 'stock')
-
+})

@@ -3,13 +3,13 @@
 // and records each call; the probes' hit counts on the marked lines (the bodies, the `if`
 // lines whose code the compiler splits and reorders, the function's own line, a loop, a
 // function inlined into two callers) must equal what the program did, on every toolchain,
-// in default, stripped and PIE builds, with both bpftraces.
+// in default, stripped and PIE builds, under every bpftrace of the matrix.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { expect } from 'vitest'
 import traceLines from '../../probes/trace-lines.ts'
 import { arg, buildProgram, global, line, printf, program, type ProgramDefinition } from '../../src/index.ts'
-import { describeE2E, itE2E, offsetCapableBpftrace, runBpftrace, stockBpftrace, type Bpftrace } from '../support/bpftrace.ts'
+import { bpftraceOf, buildsByMember, describeE2E, itE2E, runBpftrace, type MatrixMember } from '../support/bpftrace.ts'
 import { FIXTURES_DIR, allBuilds, buildLabel, type FixtureBuild } from '../support/fixtures.ts'
 
 const SOURCE = readFileSync(join(FIXTURES_DIR, 'lines', 'main.go'), 'utf8').split('\n')
@@ -27,20 +27,14 @@ type Mark = (typeof ALL_MARKS)[number]
 /** Inputs that take the branches different numbers of times, `negative` once. */
 const INPUTS = ['1', '2', '3', '4', '6', '9', '200', '-6', '12', '7', '300']
 
-interface Case { build: FixtureBuild; bpftrace: Bpftrace; which: string; refused: boolean }
+interface Case { build: FixtureBuild; member: MatrixMember; refused: boolean }
 
-const cases: Case[] = []
-for (const build of await allBuilds('lines')) {
-  const offset = offsetCapableBpftrace()
-  const stock = stockBpftrace()
-  if (offset) cases.push({ build, bpftrace: offset, which: 'offset-capable', refused: false })
-  // Stock 0.17 cannot attach inside a function of a PIE that has symbols (its file offsets name symbols there).
-  if (stock) cases.push({ build, bpftrace: stock, which: 'stock', refused: build.mode === 'pie' })
-}
+// Stock 0.17 cannot attach inside a function of a PIE that has symbols (its file offsets name symbols there).
+const cases: Case[] = buildsByMember(await allBuilds('lines')).map(({ build, member }) => ({ build, member, refused: !member.takesOffsets && build.mode === 'pie' }))
 
 async function run(def: ProgramDefinition, c: Case, params: Record<string, string | string[]>) {
-  const built = await buildProgram(def, c.build.path, { params, pid: 'child', capabilities: { midFunctionAddress: c.bpftrace.offsetCapable } })
-  const r = await runBpftrace({ bpftrace: c.bpftrace, program: built.text, command: [c.build.path, ...INPUTS], unsafe: built.requirements.unsafe, env: built.requirements.env })
+  const built = await buildProgram(def, c.build.path, { params, pid: 'child', capabilities: { midFunctionAddress: c.member.takesOffsets } })
+  const r = await runBpftrace({ bpftrace: bpftraceOf(c.member), program: built.text, command: [c.build.path, ...INPUTS], unsafe: built.requirements.unsafe, env: built.requirements.env })
   const errors = r.stderr.split('\n').filter((l) => /^(ERROR|error)/.test(l) && !l.includes('RLIMIT_MEMLOCK'))
   expect(errors, r.stderr).toEqual([])
   expect(r.code, r.stderr).toBe(0)
@@ -50,7 +44,7 @@ async function run(def: ProgramDefinition, c: Case, params: Record<string, strin
 
 describeE2E('line probes (trace-lines) on the lines fixture', () => {
   for (const c of cases) {
-    const label = `${buildLabel(c.build)}, ${c.which} bpftrace: ${c.refused ? 'refused: cannot attach mid-function' : 'hits equal the fixture\'s counts'}`
+    const label = `${buildLabel(c.build)}, ${c.member.label}: ${c.refused ? 'refused: cannot attach mid-function' : 'hits equal the fixture\'s counts'}`
     itE2E(label, async () => {
       const params = { file: 'main.go', line: ALL_MARKS.map((m) => String(marked(m))) }
       if (c.refused) {
@@ -82,7 +76,7 @@ describeE2E('line probes (trace-lines) on the lines fixture', () => {
       expect(halfAt('main.classify')).toBe(counted('three'))
       expect(halfAt('main.total')).toBe(INPUTS.length)
       expect(built.notes.some((n) => n.includes(`main.go:${marked('half')}: 2 probe(s)`) && (n.match(/\(inlined main\.half\)/g) ?? []).length === 2), built.notes.join('\n')).toBe(true)
-    })
+    }, c.member)
   }
 
   /**
@@ -95,8 +89,8 @@ describeE2E('line probes (trace-lines) on the lines fixture', () => {
     line(`main.go:${marked('even')}`, { signatures }).onHit(() => printf('even n=%d\n', arg('n')))
     line(`main.go:${marked('big')}`, { signatures }).onHit(() => printf('big n=%d\n', arg('n')))
   })
-  for (const c of cases.filter((x) => !x.refused && x.which === 'offset-capable')) {
-    itE2E(`${buildLabel(c.build)}: arg() at a line is read where DWARF says, or with a warning that nothing guarantees it`, async () => {
+  for (const c of cases.filter((x) => !x.refused && x.member.takesOffsets)) {
+    itE2E(`${buildLabel(c.build)}, ${c.member.label}: arg() at a line is read where DWARF says, or with a warning that nothing guarantees it`, async () => {
       const built = await buildProgram(argAtLine, c.build.path, { params: {}, capabilities: { midFunctionAddress: true } })
       const warned = (mark: string) => built.notes.some((n) => n.startsWith(`main.classify arg n at main.go:${marked(mark)}: `) && /so it is read from its register-ABI spill slot.*not guaranteed/.test(n))
       // Builds without DWARF never know where n is; optimized code also keeps it where DWARF
@@ -113,16 +107,16 @@ describeE2E('line probes (trace-lines) on the lines fixture', () => {
       ]
       const printed = lines.filter((l) => (!warned('even') && l.startsWith('even n=')) || (!warned('big') && l.startsWith('big n=')))
       expect(printed.sort()).toEqual(expected.sort())
-    })
+    }, c.member)
   }
 
   /** A package variable read at a line: classify counts its calls in main.classified before the branches. */
   const globalAtLine = program(import.meta, { name: 'global-at-line', description: 'classify\'s call count where it finds an even number' }, () => {
     line(`main.go:${marked('even')}`).onHit(() => printf('even call=%d\n', global('main.classified')))
   })
-  for (const c of cases.filter((x) => !x.refused && x.which === 'offset-capable')) {
+  for (const c of cases.filter((x) => !x.refused && x.member.takesOffsets)) {
     const stripped = c.build.mode === 'stripped'
-    itE2E(`${buildLabel(c.build)}: global() at a line ${stripped ? 'is refused: a stripped binary names no variables' : 'equals the fixture\'s count'}`, async () => {
+    itE2E(`${buildLabel(c.build)}, ${c.member.label}: global() at a line ${stripped ? 'is refused: a stripped binary names no variables' : 'equals the fixture\'s count'}`, async () => {
       if (stripped) {
         await expect(buildProgram(globalAtLine, c.build.path, { params: {}, capabilities: { midFunctionAddress: true } }))
           .rejects.toThrow(/unknown package variable \(this binary has no symbol table and no DWARF.*\) "main.classified"/)
@@ -133,6 +127,6 @@ describeE2E('line probes (trace-lines) on the lines fixture', () => {
       // The nth classify call (1-based) of an even input.
       const calls = record.filter((r) => r.startsWith('classify ')).flatMap((r, i) => (/ even$/.test(r) ? [`even call=${i + 1}`] : []))
       expect(lines.filter((l) => l.startsWith('even call='))).toEqual(calls)
-    })
+    }, c.member)
   }
 })

@@ -7,8 +7,7 @@ import { execFileSync } from 'node:child_process'
 import { expect } from 'vitest'
 import funccount from '../../probes/funccount.ts'
 import { buildProgram } from '../../src/index.ts'
-import { describeE2E, itE2E } from '../support/bpftrace.ts'
-import { installedBpftraces } from '../support/bpftrace-matrix.ts'
+import { bpftraceMatrix, bpftraceOf, describeE2E, itE2E } from '../support/bpftrace.ts'
 import { FIXTURES_DIR, goTool, toolchains } from '../support/fixtures.ts'
 
 const PATTERN = '^cmd/internal/par\\.\\(\\*Cache\\['
@@ -17,8 +16,10 @@ const goBin = toolchain!.goBin
 
 describeE2E('names longer than a bpftrace literal', () => {
   const counts = new Map<string, string>()
-  for (const b of installedBpftraces()) {
-    itE2E(`funccount on the go command under bpftrace ${b.version} (${b.path})`, async () => {
+  for (const member of bpftraceMatrix()) {
+    itE2E(`funccount on the go command under ${member.label}`, async () => {
+      const found = bpftraceOf(member)
+      const b = { path: found.path, version: found.version.replace(/^v/, '') }
       const nm = await goTool(toolchain!, ['tool', 'nm', goBin])
       const names = new Set(nm.split('\n').map((l) => l.trim().split(/\s+/).slice(2).join(' ')).filter((n) => new RegExp(PATTERN).test(n)))
       expect([...names].some((n) => n.length > 150)).toBe(true)
@@ -42,6 +43,6 @@ describeE2E('names longer than a bpftrace literal', () => {
       counts.set(b.version, called.join('\n'))
       // The same calls are counted on every version.
       expect(new Set(counts.values()).size, [...counts].join('\n---\n')).toBe(1)
-    }, 'stock', 600_000)
+    }, member, 600_000)
   }
-}, 'stock')
+})

@@ -2,11 +2,11 @@
  * Shared steps of the network probes' end-to-end tests (httpsnoop, httpserver, tlssecrets,
  * tcpremote): compile a bundled probe for one fixture build, run it under real bpftrace
  * with the fixture as the traced command, and return the probe's lines next to the
- * fixture's own record. Also the matrix of which bpftrace runs which build mode.
+ * fixture's own record. Also which bpftrace of the matrix runs which build and what it must do.
  */
 import { expect } from 'vitest'
 import { buildProgram, type BuiltProgram, type ProgramDefinition } from '../../src/index.ts'
-import { itE2E, offsetCapableBpftrace, runBpftrace, stockBpftrace, type Bpftrace } from '../support/bpftrace.ts'
+import { bpftraceOf, buildsByMember, itE2E, runBpftrace, type Bpftrace, type MatrixMember } from '../support/bpftrace.ts'
 import type { FixtureBuild } from '../support/fixtures.ts'
 
 export interface ProbeRun {
@@ -69,23 +69,22 @@ export type Expectation = 'run' | 'no-mid-function' | 'entry-guarded' | 'strippe
 
 export interface Case {
   build: FixtureBuild
-  bpftrace: Bpftrace
-  which: 'offset-capable' | 'stock'
+  member: MatrixMember
   expect: Expectation
 }
 
 /** `returnProbes`: whether the probe has return handlers (they need mid-function probes). */
 export function cases(builds: readonly FixtureBuild[], returnProbes: boolean): Case[] {
-  const out: Case[] = []
-  const offset = offsetCapableBpftrace()
-  const stock = stockBpftrace()
-  for (const build of builds) {
+  return buildsByMember(builds).map(({ build, member }) => {
     const expectation: Expectation = build.mode === 'stripped' ? 'stripped' : 'run'
-    if (offset) out.push({ build, bpftrace: offset, which: 'offset-capable', expect: expectation })
     const pie: Expectation = returnProbes ? 'no-mid-function' : 'entry-guarded'
-    if (stock) out.push({ build, bpftrace: stock, which: 'stock', expect: build.mode === 'pie' ? pie : expectation })
-  }
-  return out
+    return { build, member, expect: !member.takesOffsets && build.mode === 'pie' ? pie : expectation }
+  })
+}
+
+/** For each bpftrace of the matrix, its first case whose output must equal the record: the parameter tests run once per bpftrace. */
+export function firstRunPerMember(all: readonly Case[]): Case[] {
+  return [...new Set(all.map((c) => c.member))].flatMap((m) => all.find((c) => c.member === m && c.expect === 'run') ?? [])
 }
 
 /** The compiler's message when stock bpftrace meets a PIE build. */
@@ -101,31 +100,31 @@ export function caseLabel(c: Case): string {
     'entry-guarded': 'entry at the first byte, skipping the hit that grows the stack, output equals the record',
     stripped: 'output equals the record, or the unknown type is named',
   }[c.expect]
-  return `${c.build.fixture} ${c.build.toolchain.id} ${c.build.mode}, ${c.which} bpftrace: ${what}`
+  return `${c.build.fixture} ${c.build.toolchain.id} ${c.build.mode}, ${c.member.label}: ${what}`
 }
 
 /** Run one case and hand a successful run to `check`; the refusals are asserted here. */
 export async function checkCase(c: Case, def: ProgramDefinition, opts: RunOptions, check: (run: ProbeRun) => void | Promise<void>): Promise<void> {
   if (c.expect === 'no-mid-function') {
-    await expect(compile(def, c.build, c.bpftrace, opts.params)).rejects.toThrow(NO_MID_FUNCTION)
+    await expect(compile(def, c.build, bpftraceOf(c.member), opts.params)).rejects.toThrow(NO_MID_FUNCTION)
     return
   }
   if (c.expect === 'stripped') {
-    const problem = await compile(def, c.build, c.bpftrace, opts.params).then(() => undefined, (e: unknown) => (e instanceof Error ? e.message : String(e)))
+    const problem = await compile(def, c.build, bpftraceOf(c.member), opts.params).then(() => undefined, (e: unknown) => (e instanceof Error ? e.message : String(e)))
     if (problem !== undefined) {
       expect(problem).toMatch(UNKNOWN_TYPE)
       console.warn(`${caseLabel(c)}: not traceable yet: ${problem}`)
       return
     }
   }
-  const run = await runProbe(def, c.build, c.bpftrace, opts)
+  const run = await runProbe(def, c.build, bpftraceOf(c.member), opts)
   if (c.expect === 'entry-guarded') expect(run.built.notes.join('\n')).toMatch(/entry probed at the first instruction, skipping the hit that grows the stack/)
   await check(run)
 }
 
-/** `itE2E` for one case, with the bpftrace it needs. */
+/** `itE2E` for one case, with the bpftrace it runs under. */
 export function itCase(c: Case, name: string, fn: () => Promise<void>): void {
-  itE2E(name, fn, c.which)
+  itE2E(name, fn, c.member)
 }
 
 /** Equal as multisets; the message names the lines missing from and extra in `actual`. */

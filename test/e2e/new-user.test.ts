@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { expect } from 'vitest'
 import { REPO_ROOT } from '../support/fixtures.ts'
-import { describeE2E, itE2E, offsetCapableBpftrace } from '../support/bpftrace.ts'
+import { bpftraceMatrix, bpftraceOf, describeE2E, itE2E } from '../support/bpftrace.ts'
 
 const exec = promisify(execFile)
 
@@ -26,17 +26,19 @@ export default program(import.meta, {
 `
 
 describeE2E('a new user\'s own probe', () => {
-  itE2E('compiles against the go command and prints the values it looked up', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'my-probes-'))
-    writeFileSync(join(dir, 'getenv.ts'), PROBE)
-    const go = join(execFileSync('go', ['env', 'GOROOT'], { encoding: 'utf8' }).trim(), 'bin', 'go')
-    const { stdout, stderr } = await exec('node', [join(REPO_ROOT, 'bin', 'goprobe.js'), 'run', join(dir, 'getenv.ts'), go, '--strlen', '64', '-c', `${go} env GOROOT`], {
-      cwd: dir,
-      env: { ...process.env, GOPROBE_BPFTRACE: offsetCapableBpftrace()!.path, HOME: '/goprobe-test-home', GOFLAGS: '' },
-      timeout: 120_000,
-    })
-    // The go command reads $HOME, and prints GOROOT (its own output goes to our stdout too).
-    expect(stdout, stderr).toContain('getenv HOME=/goprobe-test-home')
-    expect(stdout).toMatch(/^getenv GOROOT=/m)
-  }, 'offset-capable', 180_000)
-}, 'offset-capable')
+  for (const member of bpftraceMatrix()) {
+    itE2E(`${member.label}: compiles against the go command and prints the values it looked up`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'my-probes-'))
+      writeFileSync(join(dir, 'getenv.ts'), PROBE)
+      const go = join(execFileSync('go', ['env', 'GOROOT'], { encoding: 'utf8' }).trim(), 'bin', 'go')
+      const { stdout, stderr } = await exec('node', [join(REPO_ROOT, 'bin', 'goprobe.js'), 'run', join(dir, 'getenv.ts'), go, '--strlen', '64', '-c', `${go} env GOROOT`], {
+        cwd: dir,
+        env: { ...process.env, GOPROBE_BPFTRACE: bpftraceOf(member).path, HOME: '/goprobe-test-home', GOFLAGS: '' },
+        timeout: 120_000,
+      })
+      // The go command reads $HOME, and prints GOROOT (its own output goes to our stdout too).
+      expect(stdout, stderr).toContain('getenv HOME=/goprobe-test-home')
+      expect(stdout).toMatch(/^getenv GOROOT=/m)
+    }, member, 180_000)
+  }
+})

@@ -10,7 +10,7 @@ import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { buildProgram } from '../../src/build.ts'
 import tcpremote from '../../probes/tcpremote.ts'
-import { anyBpftrace, describeE2E, itE2E, runBpftrace } from '../support/bpftrace.ts'
+import { bpftraceMatrix, bpftraceOf, describeE2E, itE2E, runBpftrace } from '../support/bpftrace.ts'
 import { goToolNm } from '../support/oracles.ts'
 import { buildFixture, REPO_ROOT, toolchains } from '../support/fixtures.ts'
 
@@ -24,30 +24,32 @@ async function buildDialOnly(): Promise<string> {
 }
 
 describeE2E('optional parts of bundled probes', () => {
-  itE2E('tcpremote on a program that only dials: the dial is traced, the missing accept is one note', async () => {
-    const binary = await buildDialOnly()
-    const names = (await goToolNm(binary)).map((s) => s.name)
-    expect(names).toContain('net.(*sysDialer).dialTCP')
-    expect(names).not.toContain('net.(*TCPListener).accept')
+  for (const member of bpftraceMatrix()) {
+    itE2E(`${member.label}: tcpremote on a program that only dials: the dial is traced, the missing accept is one note`, async () => {
+      const binary = await buildDialOnly()
+      const names = (await goToolNm(binary)).map((s) => s.name)
+      expect(names).toContain('net.(*sysDialer).dialTCP')
+      expect(names).not.toContain('net.(*TCPListener).accept')
 
-    const bpftrace = anyBpftrace()!
-    const built = await buildProgram(tcpremote, binary, { pid: 'child', capabilities: { midFunctionAddress: bpftrace.offsetCapable } })
-    expect(built.notes).toEqual(['net.(*TCPListener).accept: optional probe left out: not in this binary'])
+      const bpftrace = bpftraceOf(member)
+      const built = await buildProgram(tcpremote, binary, { pid: 'child', capabilities: { midFunctionAddress: member.takesOffsets } })
+      expect(built.notes).toEqual(['net.(*TCPListener).accept: optional probe left out: not in this binary'])
 
-    const server = createServer((socket) => socket.end())
-    await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready))
-    const address = `127.0.0.1:${(server.address() as AddressInfo).port}`
-    try {
-      const r = await runBpftrace({ bpftrace, program: built.text, command: [binary, address], unsafe: built.requirements.unsafe, env: built.requirements.env })
-      expect(r.code, r.stderr).toBe(0)
-      expect(r.commandStdout?.trim()).toBe(`dial ${address} ok`)
-      const lines = r.stdout.split('\n').filter((l) => l.startsWith('connect '))
-      expect(lines).toHaveLength(1)
-      expect(lines[0]).toMatch(new RegExp(`^connect ${address.replace(/\./g, '\\.')} ok \\d+ us$`))
-    } finally {
-      server.close()
-    }
-  }, 'any', 120_000)
+      const server = createServer((socket) => socket.end())
+      await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready))
+      const address = `127.0.0.1:${(server.address() as AddressInfo).port}`
+      try {
+        const r = await runBpftrace({ bpftrace, program: built.text, command: [binary, address], unsafe: built.requirements.unsafe, env: built.requirements.env })
+        expect(r.code, r.stderr).toBe(0)
+        expect(r.commandStdout?.trim()).toBe(`dial ${address} ok`)
+        const lines = r.stdout.split('\n').filter((l) => l.startsWith('connect '))
+        expect(lines).toHaveLength(1)
+        expect(lines[0]).toMatch(new RegExp(`^connect ${address.replace(/\./g, '\\.')} ok \\d+ us$`))
+      } finally {
+        server.close()
+      }
+    }, member, 120_000)
+  }
 })
 
 describe('a bundled probe with nothing left to trace', () => {

@@ -40,7 +40,7 @@ describeE2E('panics and recover probes', () => {
       if (c.build.mode !== 'stripped') {
         expect(lines.filter((l) => /^\s+main\.runPanics\+\d+$/.test(l))).toHaveLength(5)
       }
-    }), c.which)
+    }), c.member)
   }
   for (const c of recoverCases) {
     itE2E(`recover: ${caseLabel(c)}`, () => checkCase(c, recover, 'panics', {}, ({ lines, record }) => {
@@ -50,6 +50,6 @@ describeE2E('panics and recover probes', () => {
       // The message lines match the panics' messages.
       const messages = lines.filter((l) => l.startsWith('  message: ')).map((l) => l.slice('  message: '.length))
       expect(messages).toEqual(record.filter((r) => r.startsWith('panic ')).map((r) => r.split(' ').slice(3).join(' ')).filter((t) => t !== '-'))
-    }), c.which)
+    }), c.member)
   }
 })

@@ -14,6 +14,6 @@ describeE2E('random probe', () => {
       const seen = lines.map((l) => LINE.exec(l)).filter((m) => m !== null).map((m) => `random ${m[1]} ${m[2]!.trim()}`)
       expect(record.map((r) => r.split(' ')[1])).toEqual(['8', '16', '32'])
       expect(seen).toEqual(record)
-    }), c.which)
+    }), c.member)
   }
 })

@@ -12,7 +12,7 @@ import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { demoBinary } from '../../scripts/demo-binary.ts'
 import { REPO_ROOT } from '../support/fixtures.ts'
-import { itE2E } from '../support/bpftrace.ts'
+import { bpftraceMatrix, bpftraceOf, itE2E } from '../support/bpftrace.ts'
 
 const exec = promisify(execCallback)
 
@@ -122,12 +122,14 @@ describe('README examples', () => {
 
   for (const example of ALL) {
     const name = `README:${example.line}: ${example.command}`
-    const body = async () => {
+    /** Runs the example; `bpftrace`, when given, is the one goprobe must use ($GOPROBE_BPFTRACE). */
+    const body = async (bpftrace?: string) => {
       prepare()
       // `npx goprobe` from the scratch directory would look for a goprobe installed there; the
       // line above proves what npx runs in the repository, so the launcher is called directly.
       const command = example.command.replace(/^npx goprobe/, `node ${launcher}`)
-      const { stdout, stderr } = await exec(command, { cwd: dir, timeout: 120_000, maxBuffer: 64 << 20 })
+      const env = bpftrace === undefined ? process.env : { ...process.env, GOPROBE_BPFTRACE: bpftrace }
+      const { stdout, stderr } = await exec(command, { cwd: dir, env, timeout: 120_000, maxBuffer: 64 << 20 })
       expect(stderr, name).not.toMatch(/internal error|Error:|ERROR:|WARNING:/)
       const actual = new Set(stdout.split('\n').map(normalise))
       for (const shown of example.shown) {
@@ -135,7 +137,8 @@ describe('README examples', () => {
         expect(actual.has(normalise(shown)), `${name}: the README shows ${JSON.stringify(shown)}, not printed:\n${stdout}`).toBe(true)
       }
     }
-    if (attaches(example)) itE2E(name, body, 'any', 180_000)
-    else it(name, body, 120_000)
+    if (!attaches(example)) it(name, () => body(), 120_000)
+    // What a user sees with each bpftrace of the matrix.
+    else for (const member of bpftraceMatrix()) itE2E(`${name} (${member.label})`, () => body(bpftraceOf(member).path), member, 180_000)
   }
 })

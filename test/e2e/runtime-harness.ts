@@ -1,14 +1,14 @@
 /**
  * Shared steps of the runtime probes' end-to-end tests (goroutine, latency, panics,
  * recover, shortread, skeleton, random, sqlsnoop, funccount, args) on the runtimeops
- * fixture: which bpftrace runs which build and what it must do, compiling a bundled
+ * fixture: which bpftrace of the matrix runs which build and what it must do, compiling a bundled
  * probe (with repeated parameters such as `symbol=a symbol=b`), running it on
  * `runtimeops <mode>` under real bpftrace, and returning its output next to the
  * fixture's own record.
  */
 import { expect } from 'vitest'
 import { buildProgram, type BuiltProgram, type ProgramDefinition } from '../../src/index.ts'
-import { offsetCapableBpftrace, runBpftrace, stockBpftrace, type Bpftrace } from '../support/bpftrace.ts'
+import { announcedProbes, bpftraceOf, buildsByMember, runBpftrace, type MatrixMember } from '../support/bpftrace.ts'
 import { allBuilds, buildLabel, type FixtureBuild } from '../support/fixtures.ts'
 
 export type Params = Record<string, string | string[]>
@@ -29,8 +29,7 @@ export type Expectation = 'run' | 'no-mid-function' | 'unknown-type' | 'no-signa
 
 export interface Case {
   build: FixtureBuild
-  bpftrace: Bpftrace
-  which: 'offset-capable' | 'stock'
+  member: MatrixMember
   expect: Expectation
 }
 
@@ -40,19 +39,14 @@ export interface ProbeShape {
   stripped: Stripped
 }
 
-/** Every runtimeops build with each available bpftrace, and what each must do. */
+/** Every runtimeops build with each bpftrace of the matrix that runs its toolchain, and what each must do. */
 export async function runtimeCases(shape: ProbeShape): Promise<Case[]> {
-  const out: Case[] = []
-  const offset = offsetCapableBpftrace()
-  const stock = stockBpftrace()
-  for (const build of await allBuilds('runtimeops')) {
+  return buildsByMember(await allBuilds('runtimeops')).map(({ build, member }) => {
     const base: Expectation = build.mode === 'stripped' ? shape.stripped : 'run'
-    if (offset) out.push({ build, bpftrace: offset, which: 'offset-capable', expect: base })
     // Stock bpftrace: entries fall back to the first byte with a guard; returns need mid-function addresses.
-    const stockPie: Expectation = shape.returns ? 'no-mid-function' : 'run'
-    if (stock) out.push({ build, bpftrace: stock, which: 'stock', expect: build.mode === 'pie' ? stockPie : base })
-  }
-  return out
+    const noOffsetsPie: Expectation = shape.returns ? 'no-mid-function' : 'run'
+    return { build, member, expect: !member.takesOffsets && build.mode === 'pie' ? noOffsetsPie : base }
+  })
 }
 
 export function caseLabel(c: Case): string {
@@ -62,7 +56,7 @@ export function caseLabel(c: Case): string {
     'unknown-type': 'refused: names the unknown type',
     'no-signature': 'refused: no DWARF and no declared signature',
   }[c.expect]
-  return `${buildLabel(c.build)}, ${c.which} bpftrace: ${what}`
+  return `${buildLabel(c.build)}, ${c.member.label}: ${what}`
 }
 
 export interface RuntimeRun {
@@ -71,6 +65,8 @@ export interface RuntimeRun {
   /** The fixture's GOPROBE_FIXTURE_LOG lines. */
   record: string[]
   built: BuiltProgram
+  /** How many probes bpftrace said it attached (0.27 says so on stderr, earlier versions on stdout). */
+  announcedProbes: number | undefined
 }
 
 const NO_MID_FUNCTION = /this bpftrace cannot attach there/
@@ -78,7 +74,7 @@ const UNKNOWN_TYPE = /unknown type "[^"]+"/
 const NO_SIGNATURE = /the binary has no DWARF and no signature was declared/
 
 function compile(def: ProgramDefinition, c: Case, params: Params): Promise<BuiltProgram> {
-  return buildProgram(def, c.build.path, { params, pid: 'child', capabilities: { midFunctionAddress: c.bpftrace.offsetCapable } })
+  return buildProgram(def, c.build.path, { params, pid: 'child', capabilities: { midFunctionAddress: c.member.takesOffsets } })
 }
 
 /** Compile and run `def` on `runtimeops <mode>` and hand the run to `check`, or assert the refusal the case expects. */
@@ -93,7 +89,7 @@ export async function checkCase(c: Case, def: ProgramDefinition, mode: string, p
   }
   const built = await compile(def, c, params)
   const r = await runBpftrace({
-    bpftrace: c.bpftrace, program: built.text, command: [c.build.path, mode],
+    bpftrace: bpftraceOf(c.member), program: built.text, command: [c.build.path, mode],
     unsafe: built.requirements.unsafe, env: built.requirements.env,
   })
   // bpftrace 0.17 reports a harmless RLIMIT_MEMLOCK failure on this kernel; every other error counts.
@@ -101,7 +97,7 @@ export async function checkCase(c: Case, def: ProgramDefinition, mode: string, p
   expect(errors, r.stderr).toEqual([])
   expect(r.code, `bpftrace exit code; stderr: ${r.stderr}`).toBe(0)
   expect(r.commandStdout, `the fixture wrote no record; bpftrace stderr: ${r.stderr}`).toBeDefined()
-  check({ lines: r.stdout.split('\n'), record: (r.commandStdout ?? '').split('\n').filter(Boolean), built })
+  check({ lines: r.stdout.split('\n'), record: (r.commandStdout ?? '').split('\n').filter(Boolean), built, announcedProbes: announcedProbes(`${r.stdout}\n${r.stderr}`) })
 }
 
 /** Lines as a sorted multiset: goroutines make the order of events undefined. */

@@ -20,9 +20,9 @@ describeE2E('shortread probe', () => {
       const short = record.filter((r) => { const f = r.split(' '); return Number(f[3]) < Number(f[2]) })
       expect(short).toHaveLength(2)
       expect(reads(lines)).toEqual(short)
-    }), c.which)
+    }), c.member)
     itE2E(`${caseLabel(c)} (all=true)`, () => checkCase(c, shortread, 'files', { all: 'true' }, ({ lines, record }) => {
       expect(reads(lines)).toEqual(record)
-    }), c.which)
+    }), c.member)
   }
 })

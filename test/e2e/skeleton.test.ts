@@ -22,7 +22,7 @@ function retAddresses(binary: string, fn: string): number[] {
 
 describeE2E('skeleton probe', () => {
   for (const c of all) {
-    itE2E(caseLabel(c), () => checkCase(c, skeleton, 'latency', { symbol: FUNCTIONS }, ({ lines, built }) => {
+    itE2E(caseLabel(c), () => checkCase(c, skeleton, 'latency', { symbol: FUNCTIONS }, ({ built, announcedProbes }) => {
       const text = built.text
       for (const fn of FUNCTIONS) {
         expect(text).toContain(`// ${fn} entry: `)
@@ -30,12 +30,12 @@ describeE2E('skeleton probe', () => {
       }
       // Two entry probes plus one per RET, all attached.
       const rets = (c.build.mode === 'stripped' ? [] : FUNCTIONS.flatMap((fn) => retAddresses(c.build.path, fn)))
-      if (c.build.mode === 'default' && c.which === 'offset-capable') {
+      if (c.build.mode === 'default' && c.member.takesOffsets) {
         for (const a of rets) expect(text).toContain(`0x${a.toString(16)}`)
       }
       const points = text.split('\n').filter((l) => /^uprobe:/.test(l)).length
-      expect(lines.find((l) => l.startsWith('Attaching'))).toBe(`Attaching ${points} probes...`)
+      expect(announcedProbes).toBe(points)
       if (rets.length) expect(points).toBe(FUNCTIONS.length + rets.length)
-    }), c.which)
+    }), c.member)
   }
 })

@@ -5,7 +5,7 @@ import { expect } from 'vitest'
 import tcpremote from '../../probes/tcpremote.ts'
 import { describeE2E } from '../support/bpftrace.ts'
 import { allBuilds } from '../support/fixtures.ts'
-import { caseLabel, cases, checkCase, expectSameLines, itCase } from './network-harness.ts'
+import { caseLabel, cases, checkCase, expectSameLines, itCase, firstRunPerMember } from './network-harness.ts'
 
 const LINE = /^(connect \S+ (ok|error) \d+ us|accept \S+)$/
 
@@ -23,9 +23,8 @@ describeE2E('tcpremote', () => {
       expectSameLines(lines.map(asRecord), record)
     }))
   }
-  const first = all.find((c) => c.expect === 'run')
-  if (first) {
-    itCase(first, `port= keeps only that remote port (${first.build.toolchain.id} ${first.build.mode}, ${first.which})`, async () => {
+  for (const first of firstRunPerMember(all)) {
+    itCase(first, `port= keeps only that remote port (${first.build.toolchain.id} ${first.build.mode}, ${first.member.label})`, async () => {
       // The fixture's ports are chosen by the kernel; an unused one must filter everything out,
       // and the filter on a port seen in an unfiltered run cannot be tested before the run.
       await checkCase(first, tcpremote, { lineFilter: LINE, params: { port: '1' } }, ({ lines, record }) => {

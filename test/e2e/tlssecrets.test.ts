@@ -66,8 +66,8 @@ describeE2E('tlssecrets', () => {
         ]))
       }))
   }
-  for (const c of all.filter((x) => x.build.mode === 'default' && x.which === 'offset-capable')) {
-    itCase(c, `${c.build.fixture} ${c.build.toolchain.id} ${c.build.mode}: stdlib tlsReads/tlsWrites see each message in plaintext`, () =>
+  for (const c of all.filter((x) => x.build.mode === 'default' && x.member.takesOffsets)) {
+    itCase(c, `${c.build.fixture} ${c.build.toolchain.id} ${c.build.mode}, ${c.member.label}: stdlib tlsReads/tlsWrites see each message in plaintext`, () =>
       checkCase({ ...c, expect: 'run' }, plaintext, { lineFilter: PLAINTEXT_LINE, args: ['nokeylog'] }, ({ lines, record }) => {
         const messages = record.filter((l) => PLAINTEXT_LINE.test(l))
         expect(messages).toHaveLength(16)

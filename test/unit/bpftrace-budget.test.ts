@@ -10,7 +10,7 @@ import * as b from '../../src/bpftrace/ast.ts'
 import { dialectFor, type Dialect } from '../../src/bpftrace/dialect.ts'
 import { printProgram, type PrintedProgram } from '../../src/bpftrace/printer.ts'
 import { UnsupportedError } from '../../src/errors.ts'
-import { describeE2E, stockBpftrace } from '../support/bpftrace.ts'
+import { describeE2E, stockBpftrace, stockMember } from '../support/bpftrace.ts'
 import { compileOnly } from './bpftrace-oracle.ts'
 
 const BIN = '/bin/true' // any executable satisfies compile-only mode
@@ -124,4 +124,4 @@ describeE2E('stack estimate agrees with bpftrace 0.17', () => {
       expect(accepted).toBeGreaterThan(0)
     })
   }
-}, 'stock')
+}, stockMember())

@@ -20,7 +20,7 @@ import {
 } from '../../src/bpftrace/capabilities.ts'
 import { parseVersion } from '../../src/bpftrace/version.ts'
 import { UsageError } from '../../src/errors.ts'
-import { describeE2E, itE2E, offsetCapableBpftrace, stockBpftrace } from '../support/bpftrace.ts'
+import { describeE2E, itE2E, offsetCapableBpftrace, stockBpftrace, stockMember, unsafeRebuildMember } from '../support/bpftrace.ts'
 import { buildFixture, toolchains } from '../support/fixtures.ts'
 import { goToolNm, objdumpInstructions } from '../support/oracles.ts'
 import { compileOnly } from './bpftrace-oracle.ts'
@@ -152,5 +152,5 @@ describeE2E('the installed bpftrace', () => {
     const rebuiltCaps = await detectCapabilities(rebuilt)
     expect(rebuiltCaps.unsafeProbeBuild).toBeUndefined() // its --info says "unsafe uprobe: no" too
     expect(await confirmSymbolOffsetAttach(rebuiltCaps, await midFunctionTarget())).toBe(true)
-  }, 'offset-capable')
-}, 'stock')
+  }, unsafeRebuildMember())
+}, stockMember())

@@ -17,7 +17,7 @@ import { offsetSupportFromBuild, settleOffsetSupport, type OffsetSupport } from 
 import { parseVersion } from '../../src/bpftrace/version.ts'
 import { offsetWitness } from '../../src/cli/bpftrace-choice.ts'
 import { Target } from '../../src/target.ts'
-import { describeE2E, offsetCapableBpftrace, stockBpftrace } from '../support/bpftrace.ts'
+import { describeE2E, offsetCapableBpftrace, stockBpftrace, unsafeRebuildMember } from '../support/bpftrace.ts'
 import { buildFixture, REPO_ROOT, toolchains } from '../support/fixtures.ts'
 
 const exec = promisify(execFile)
@@ -297,4 +297,4 @@ describeE2E('the real bpftraces, settled by attaching', () => {
   it('stock 0.17 does not', async () => {
     expect(await settleFresh(stockBpftrace()!.path)).toMatchObject({ accepted: false, how: 'attached' })
   })
-}, 'offset-capable')
+}, unsafeRebuildMember())

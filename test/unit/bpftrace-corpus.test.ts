@@ -9,7 +9,7 @@ import { dialectFor, dialectRange } from '../../src/bpftrace/dialect.ts'
 import { printProgram } from '../../src/bpftrace/printer.ts'
 import { UnsupportedError } from '../../src/errors.ts'
 import { ElfFile } from '../../src/binary/elf.ts'
-import { describeE2E, stockBpftrace } from '../support/bpftrace.ts'
+import { describeE2E, stockBpftrace, stockMember } from '../support/bpftrace.ts'
 import { buildFixture, toolchains } from '../support/fixtures.ts'
 import { goToolNm, objdumpInstructions } from '../support/oracles.ts'
 import { corpus, type CorpusTarget } from './bpftrace-corpus.ts'
@@ -104,4 +104,4 @@ describeE2E('bpftrace 0.17 compiles every corpus program', () => {
     expect(outcome.ok).toBe(false)
     expect(outcome.stderr).toMatch(/rcx/)
   })
-}, 'stock')
+}, stockMember())

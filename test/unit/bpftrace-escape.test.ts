@@ -12,7 +12,7 @@ import { dialectFor } from '../../src/bpftrace/dialect.ts'
 import { commentLines, formatText, quoteAttachPath, quoteAttachSymbol, quoteString } from '../../src/bpftrace/escape.ts'
 import { printProgram } from '../../src/bpftrace/printer.ts'
 import { UnsupportedError, UsageError } from '../../src/errors.ts'
-import { describeE2E, stockBpftrace } from '../support/bpftrace.ts'
+import { describeE2E, stockBpftrace, stockMember } from '../support/bpftrace.ts'
 import { parsedAst, runToExit } from './bpftrace-oracle.ts'
 
 const v017 = dialectFor('0.17.0')
@@ -148,4 +148,4 @@ describeE2E('bpftrace 0.17 reads hostile text exactly as intended', () => {
       '   string: hit\\n :: type[none, ctx: 0]',
     ])
   })
-}, 'stock')
+}, stockMember())

@@ -10,7 +10,7 @@ import * as b from '../../src/bpftrace/ast.ts'
 import { dialectFor, dialectRange, type Dialect } from '../../src/bpftrace/dialect.ts'
 import { ElfFile } from '../../src/binary/elf.ts'
 import { printProgram } from '../../src/bpftrace/printer.ts'
-import { describeE2E, itE2E, offsetCapableBpftrace, runBpftrace, stockBpftrace, type Bpftrace } from '../support/bpftrace.ts'
+import { describeE2E, itE2E, offsetCapableBpftrace, runBpftrace, stockBpftrace, type Bpftrace, stockMember, unsafeRebuildMember } from '../support/bpftrace.ts'
 import { buildFixture, toolchains } from '../support/fixtures.ts'
 import { goToolNm, goUnquote, objdumpInstructions } from '../support/oracles.ts'
 
@@ -99,5 +99,5 @@ describeE2E('a printed program runs under bpftrace 0.17 and reads the Go argumen
     const m = await mixed()
     const forms = [['symbol+offset', b.uprobeSymbol(m.path, 'main.Mixed', m.secondOffset)]] as const
     await expectArgumentsRead(offsetCapableBpftrace()!, forms, dialectFor('0.17.0'), m.path)
-  }, 'offset-capable')
-}, 'stock')
+  }, unsafeRebuildMember())
+}, stockMember())

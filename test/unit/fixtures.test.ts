@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { describeE2E, offsetCapableBpftrace, runBpftrace, stockBpftrace } from '../support/bpftrace.ts'
+import { describeE2E, offsetCapableBpftrace, runBpftrace, stockBpftrace, stockMember, unsafeRebuildMember } from '../support/bpftrace.ts'
 import { type FixtureBuild, FIXTURES, allBuilds, buildLabel, esbuildBinary, goVersionAtLeast, toolchains } from '../support/fixtures.ts'
 import { goToolNm, goVersionM, objdumpInstructions, objdumpRets } from '../support/oracles.ts'
 
@@ -175,7 +175,7 @@ describeE2E('bpftrace harness', () => {
     const { stdout } = await execFileAsync('ps', ['-eo', 'args'])
     expect(stdout.split('\n').some((l) => l.trim() === '/bin/sleep 600')).toBe(false)
   })
-}, 'stock')
+}, stockMember())
 
 describeE2E('offset-capable bpftrace', () => {
   const targets = basicBuilds.filter((b) => b.mode !== 'stripped')
@@ -200,4 +200,4 @@ describeE2E('offset-capable bpftrace', () => {
     expect(refused.code).not.toBe(0)
     expect(refused.stderr + refused.stdout).toContain('offset support')
   })
-}, 'offset-capable')
+}, unsafeRebuildMember())
