@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { expect } from 'vitest'
 import { buildProgram } from '../../src/index.ts'
 import orders from '../../examples/demo/orders.ts'
-import { describeE2E, itE2E, offsetCapableBpftrace, runBpftrace, type Bpftrace } from '../support/bpftrace.ts'
+import { bpftraceMatrix, bpftraceOf, describeE2E, itE2E, runBpftrace, type Bpftrace } from '../support/bpftrace.ts'
 import { cacheDir, REPO_ROOT } from '../support/fixtures.ts'
 
 /** Power-of-two bucket bounds as bpftrace prints them: 4K is 4096, 1M is 1048576. */
@@ -36,5 +36,5 @@ async function demoRun(bpftrace: Bpftrace | undefined): Promise<void> {
 }
 
 describeE2E('demo: printed latencies are the histogram\'s values', () => {
-  itE2E('offset-capable bpftrace', () => demoRun(offsetCapableBpftrace()), 'offset-capable', 120_000)
+  for (const member of bpftraceMatrix('offset-capable')) itE2E(member.label, () => demoRun(bpftraceOf(member)), member, 120_000)
 })

@@ -5,8 +5,8 @@
 // arguments of the function the Go program calls with those operands (and reads slice
 // elements in and out of range: out of range, the zero value). Every value must be
 // equal under every bpftrace here: Go's arithmetic, whatever bpftrace's own rules are.
-// GOPROBE_EXPR_SEED=<n> reproduces or explores another draw; GOPROBE_EXTRA_BPFTRACES chooses
-// the bpftraces run besides the two 0.17 builds (default: Debian 13's and unstable's).
+// GOPROBE_EXPR_SEED=<n> reproduces or explores another draw. It runs under every bpftrace of the
+// test matrix.
 import { expect } from 'vitest'
 import { buildProgram } from '../../src/index.ts'
 import { Target } from '../../src/target.ts'
@@ -14,11 +14,8 @@ import { buildFuzz, writeFuzzSource } from '../support/abi-fuzz/build.ts'
 import { goSource } from '../support/expr-fuzz/go-source.ts'
 import { drawFuzz } from '../support/expr-fuzz/model.ts'
 import { exprProbe } from '../support/expr-fuzz/probe.ts'
-import { describeE2E, itE2E, offsetCapableBpftrace, runBpftrace, stockBpftrace, type Bpftrace, type BpftraceNeed } from '../support/bpftrace.ts'
-import { cacheDir, toolchains } from '../support/fixtures.ts'
-import { execFileSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
+import { bpftraceMatrix, bpftraceOf, describeE2E, itE2E, runBpftrace, type Bpftrace } from '../support/bpftrace.ts'
+import { toolchains } from '../support/fixtures.ts'
 
 const DEFAULT_SEED = 20261204
 const CALLS_PER_TYPE = 40
@@ -32,23 +29,6 @@ const source = await writeFuzzSource(goSource(fuzz))
 
 /** Many small records in a burst: a larger ring buffer so that none is lost. */
 const RUN_ENV = { BPFTRACE_PERF_RB_PAGES: '1024' }
-
-/**
- * Further bpftraces to run under: $GOPROBE_EXTRA_BPFTRACES (paths separated by ':'), default
- * Debian 13's and Debian unstable's as scripts/setup-system.sh unpacks them into the cache.
- */
-function extraBpftraces(): Bpftrace[] {
-  const paths = process.env.GOPROBE_EXTRA_BPFTRACES?.split(':').filter((p) => p !== '')
-    ?? ['bpftrace-trixie', 'bpftrace-sid'].map((d) => join(cacheDir(), d, 'bpftrace'))
-  return paths.flatMap((path) => {
-    if (!existsSync(path)) {
-      console.warn(`expression fuzz: no bpftrace at ${path}; not run under it`)
-      return []
-    }
-    const version = /v\d+\.\d+\.\d+\S*/.exec(execFileSync(path, ['--version'], { encoding: 'utf8' }))?.[0] ?? path
-    return [{ path, version, offsetCapable: true, offsetSupport: 'every release from 0.22 takes them with --unsafe' }]
-  })
-}
 
 /** Lines in `a` missing from `b`, as multisets. */
 function missing(a: readonly string[], b: readonly string[]): string[] {
@@ -90,16 +70,8 @@ async function fuzzRun(bpftrace: Bpftrace | undefined, midFunctionAddress: boole
   expect({ notTraced: notTraced.slice(0, 40), unexpected: unexpected.slice(0, 40) }).toEqual({ notTraced: [], unexpected: [] })
 }
 
-const RUNS: { name: string; need: BpftraceNeed; mid: boolean; bpftrace: () => Bpftrace | undefined }[] = [
-  { name: 'stock bpftrace', need: 'stock', mid: false, bpftrace: stockBpftrace },
-  { name: 'offset-capable bpftrace', need: 'offset-capable', mid: true, bpftrace: offsetCapableBpftrace },
-]
-
 describeE2E(`expression fuzz (seed ${seed})`, () => {
-  for (const r of RUNS) {
-    itE2E(`${r.name}: every expression of every integer type equals Go's value`, () => fuzzRun(r.bpftrace(), r.mid), r.need, 600_000)
-  }
-  for (const b of extraBpftraces()) {
-    itE2E(`bpftrace ${b.version} (${b.path}): every expression of every integer type equals Go's value`, () => fuzzRun(b, true), 'any', 600_000)
+  for (const m of bpftraceMatrix()) {
+    itE2E(`${m.label}: every expression of every integer type equals Go's value`, () => fuzzRun(bpftraceOf(m), m.takesOffsets), m, 600_000)
   }
 })

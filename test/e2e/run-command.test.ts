@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'vitest'
 import { cgroup2Mount } from '../../src/cli/traced-command.ts'
-import { describeE2E, itE2E, stockBpftrace } from '../support/bpftrace.ts'
+import { bpftraceMatrix, bpftraceOf, describeE2E, itE2E, type MatrixMember } from '../support/bpftrace.ts'
 import { allBuilds, REPO_ROOT } from '../support/fixtures.ts'
 
 const LINE = /^goroutine (\d+) -> (\d+) created at (\S+) runs (\S+)$/
@@ -16,10 +16,10 @@ const [strippedBuild] = await allBuilds('runtimeops', ['stripped'])
 
 interface GoprobeRun { stdout: string; stderr: string; code: number | null; pid: number; record: string[] }
 
-function goprobeRun(args: string[], log: string): Promise<GoprobeRun> {
+function goprobeRun(member: MatrixMember, args: string[], log: string): Promise<GoprobeRun> {
   return new Promise((resolve, reject) => {
     const child = spawn('node', [join(REPO_ROOT, 'bin', 'goprobe.js'), ...args], {
-      env: { ...process.env, GOPROBE_BPFTRACE: stockBpftrace()!.path, GOPROBE_FIXTURE_LOG: log },
+      env: { ...process.env, GOPROBE_BPFTRACE: bpftraceOf(member).path, GOPROBE_FIXTURE_LOG: log },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let stdout = ''
@@ -37,11 +37,12 @@ function goprobeRun(args: string[], log: string): Promise<GoprobeRun> {
 }
 
 describeE2E('-c through a wrapper', () => {
+  for (const member of bpftraceMatrix())
   for (const wrap of [(bin: string) => `sh -c '${bin} goroutines; true'`, (bin: string) => `timeout 60 ${bin} goroutines`]) {
     const command = wrap(build!.path)
-    itE2E(`goroutine probe with -c "${command.replace(build!.path, 'runtimeops')}" sees the fixture's goroutines`, async () => {
+    itE2E(`goroutine probe with -c "${command.replace(build!.path, 'runtimeops')}" sees the fixture's goroutines (${member.label})`, async () => {
       const log = join(mkdtempSync(join(tmpdir(), 'goprobe-wrap-')), 'record.log')
-      const r = await goprobeRun(['run', 'goroutine', build!.path, '-c', command], log)
+      const r = await goprobeRun(member, ['run', 'goroutine', build!.path, '-c', command], log)
       expect(r.code, r.stderr).toBe(0)
       expect(r.record, r.stderr).toHaveLength(5)
       const children = new Set(r.record.map((l) => l.split(' ')[2]))
@@ -56,15 +57,16 @@ describeE2E('-c through a wrapper', () => {
       const mount = cgroup2Mount(readFileSync('/proc/self/mountinfo', 'utf8'))
       expect(mount).toBeDefined()
       expect(existsSync(join(mount!, `goprobe-${r.pid}`))).toBe(false)
-    }, 'stock', 180_000)
+    }, member, 180_000)
   }
-}, 'stock')
+})
 
 // Stacks and usym() of a stripped binary: bpftrace prints raw addresses, goprobe names them.
 describeE2E('names, not addresses', () => {
-  itE2E('goroutine stack=true on a stripped build names creation sites, start functions and frames', async () => {
+  for (const member of bpftraceMatrix())
+  itE2E(`goroutine stack=true on a stripped build names creation sites, start functions and frames (${member.label})`, async () => {
     const log = join(mkdtempSync(join(tmpdir(), 'goprobe-sym-')), 'record.log')
-    const r = await goprobeRun(['run', 'goroutine', strippedBuild!.path, 'stack=true', '-c', `${strippedBuild!.path} goroutines`], log)
+    const r = await goprobeRun(member, ['run', 'goroutine', strippedBuild!.path, 'stack=true', '-c', `${strippedBuild!.path} goroutines`], log)
     expect(r.code, r.stderr).toBe(0)
     const children = new Set(r.record.map((l) => l.split(' ')[2]))
     const events = r.stdout.split('\n').map((l) => LINE.exec(l)).filter((m) => m !== null && children.has(m[2]!))
@@ -78,5 +80,5 @@ describeE2E('names, not addresses', () => {
     expect(frames.filter((l) => /^\s+0x[0-9a-f]+$/.test(l))).toEqual([])
     expect(frames.some((l) => /^\s+main\.spawnWorkers\+\d+$/.test(l))).toBe(true)
     expect(frames.some((l) => /^\s+runtime\.newproc1\+\d+$/.test(l))).toBe(true)
-  }, 'stock', 180_000)
-}, 'stock')
+  }, member, 180_000)
+})
