@@ -81,7 +81,7 @@ export function httpServerRequests(onRequest: (r: ServerRequest) => void): Uprob
       method: req.field('Method'),
       path: req.field('URL').field('Path'),
       remoteAddr: req.field('RemoteAddr'),
-      status: written.add(written.eq(0).mul(200)),
+      status: written.add(written.eq(0).mul(200).as('int')),
       latencyNs: nsecs().sub(entry.value(nsecs())),
     })
   })
