@@ -7,6 +7,7 @@ import { UsageError } from '../errors.ts'
 import { Target } from '../target.ts'
 import { announceChoice, bpftraceFor } from './bpftrace-choice.ts'
 import { DEFAULT_PERF_PAGES, EXIT_MARKER, runBpftrace } from './bpftrace-runner.ts'
+import { pathForProcess } from './process-check.ts'
 import { planCommandTracing, removeCgroup } from './traced-command.ts'
 
 export const PROBE_OPTIONS = {
@@ -103,7 +104,15 @@ export async function probeMain(def: ProgramDefinition, argv: readonly string[],
   const params = parseParams(rest)
   // The user's own mistakes come first, before goprobe looks for a bpftrace and says which.
   validateParams(def.meta.name, def.meta.params, params)
-  const target = Target.open(binary)
+  let target = Target.open(binary)
+  if (values.run && pid !== undefined) {
+    // Before anything is attached: the process must run this very build.
+    const through = pathForProcess(pid, target.path, target.buildId)
+    if (through !== target.path) {
+      target.close()
+      target = Target.open(through)
+    }
+  }
   try {
     const options: BuildOptions = {
       params,
