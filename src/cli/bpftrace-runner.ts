@@ -52,8 +52,8 @@ export const EXIT_MARKER = '__goprobe_end_of_program_output__'
  * Run a generated program under bpftrace with the flags and environment it needs, filtering
  * bpftrace's noise out of its output line by line, and returning bpftrace's exit status.
  *
- * A stop (Ctrl-C, SIGTERM or SIGHUP to goprobe) becomes SIGINT to bpftrace, on which it prints
- * its maps and detaches. If goprobe is killed outright, bpftrace gets SIGKILL from the kernel
+ * A stop (Ctrl-C, SIGTERM or SIGHUP to goprobe, or the end of the process that started
+ * goprobe) becomes SIGINT to bpftrace, on which it prints its maps and detaches. If goprobe is killed outright, bpftrace gets SIGKILL from the kernel
  * (a parent-death signal set by setpriv), and no file stays behind: bpftrace reads the program
  * from an already deleted file goprobe hands it as descriptor 3.
  */
@@ -108,6 +108,13 @@ export async function runBpftrace(o: RunOptions): Promise<number> {
     child.kill('SIGINT')
   }
   for (const s of STOP_SIGNALS) process.on(s, stop)
+  // `npx goprobe` runs goprobe under `sh -c`; on SIGTERM npm ends that shell and exits without
+  // passing the signal on. goprobe, adopted by another process, stops as if it had been signalled.
+  const parent = process.ppid
+  const orphaned = setInterval(() => {
+    if (process.ppid !== parent) stop()
+  }, 500)
+  orphaned.unref()
   try {
     return await new Promise<number>((resolve, reject) => {
       child.on('error', (e: NodeJS.ErrnoException) =>
@@ -125,6 +132,7 @@ export async function runBpftrace(o: RunOptions): Promise<number> {
     // bpftrace is gone (an error, Ctrl-C): like bpftrace's own -c, do not leave the command running.
     if (command && command.exitCode === null && command.signalCode === null) command.kill('SIGTERM')
     for (const s of STOP_SIGNALS) process.off(s, stop)
+    clearInterval(orphaned)
   }
 }
 

@@ -56,8 +56,9 @@ function processesNaming(dir: string): string[] {
   return r.stdout.split('\n').filter((l) => l.includes('bpftrace'))
 }
 
+/** The bpftrace goprobe started (goprobe also runs esbuild's service when run from source). */
 function bpftraceChildOf(pid: number): number {
-  const r = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).trim().split('\n').map(Number)
+  const r = execFileSync('pgrep', ['-P', String(pid), 'bpftrace'], { encoding: 'utf8' }).trim().split('\n').map(Number)
   expect(r).toHaveLength(1)
   return r[0]!
 }
