@@ -112,6 +112,23 @@ describeE2E('never the wrong binary', () => {
     expect(processesNaming(dir)).toEqual([])
   }, 'stock')
 
+  itE2E('-p of a process whose file was replaced by the same build: attaches through /proc/PID/exe and counts its calls', async () => {
+    const { dir, svc } = serviceDir(oneBuild.path)
+    const p = service(svc)
+    await new Promise((r) => setTimeout(r, 300))
+    // A new file (a new inode) at the path: uprobes on the path would never fire in the process.
+    copyFileSync(svc, join(dir, 'svc.new'))
+    renameSync(join(dir, 'svc.new'), svc)
+    const bt = join(dir, 'printed.bt')
+    const live = startGoprobe(['run', 'funccount', svc, PATTERN, '-p', String(p.pid), '-o', bt])
+    await untilTracing(live)
+    await new Promise((r) => setTimeout(r, 1000))
+    live.child.kill('SIGINT')
+    expect(await live.done, live.stderr()).toBe(0)
+    expect(readFileSync(bt, 'utf8')).toContain(`uprobe:"/proc/${p.pid}/exe":`)
+    expect(Number(/^@calls\[main\.Add\]: (\d+)$/m.exec(live.stdout())?.[1])).toBeGreaterThan(0)
+  }, 'stock', 120_000)
+
   itE2E('a saved program is refused once the binary at its path is rebuilt, and runs against its own build', async () => {
     const { dir, svc } = serviceDir(oneBuild.path)
     const bt = join(dir, 'count.bt')
