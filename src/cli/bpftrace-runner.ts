@@ -108,11 +108,12 @@ export async function runBpftrace(o: RunOptions): Promise<number> {
     child.kill('SIGINT')
   }
   for (const s of STOP_SIGNALS) process.on(s, stop)
-  // `npx goprobe` runs goprobe under `sh -c`; on SIGTERM npm ends that shell and exits without
-  // passing the signal on. goprobe, adopted by another process, stops as if it had been signalled.
-  const parent = process.ppid
+  // `npx goprobe` and npm scripts run goprobe under `sh -c`; on SIGTERM npm ends that shell, on
+  // SIGHUP or SIGKILL npm dies alone, and neither passes the signal on. goprobe stops as if
+  // signalled when its parent, or the parent of a `sh -c` parent, is gone.
+  const watched = watchedAncestors()
   const orphaned = setInterval(() => {
-    if (process.ppid !== parent) stop()
+    if (watched.some((a) => parentOf(a.pid) !== a.parent)) stop()
   }, 500)
   orphaned.unref()
   try {
@@ -133,6 +134,35 @@ export async function runBpftrace(o: RunOptions): Promise<number> {
     if (command && command.exitCode === null && command.signalCode === null) command.kill('SIGTERM')
     for (const s of STOP_SIGNALS) process.off(s, stop)
     clearInterval(orphaned)
+  }
+}
+
+interface Ancestor {
+  readonly pid: number
+  readonly parent: number | undefined
+}
+
+/** goprobe itself and, when its parent is a `sh -c` (npm's), that shell too, each with its parent now. */
+function watchedAncestors(): Ancestor[] {
+  const self = { pid: process.pid, parent: process.ppid }
+  const cmdline = readProcText(`/proc/${process.ppid}/cmdline`)?.split('\0') ?? []
+  const viaShell = /(^|\/)(sh|bash|dash)$/.test(cmdline[0] ?? '') && cmdline[1] === '-c'
+  return viaShell ? [self, { pid: process.ppid, parent: parentOf(process.ppid) }] : [self]
+}
+
+/** The parent of a process (from /proc/PID/stat), undefined once it is gone. */
+function parentOf(pid: number): number | undefined {
+  const stat = readProcText(`/proc/${pid}/stat`)
+  // `pid (comm) state ppid ...`: comm may hold spaces and parentheses, so split after the last ')'.
+  const fields = stat?.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return fields ? Number(fields[1]) : undefined
+}
+
+function readProcText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8')
+  } catch {
+    return undefined
   }
 }
 
