@@ -91,6 +91,25 @@ describeE2E('stopping goprobe run', () => {
   }
 }, 'stock')
 
+describeE2E('stopping goprobe run through what runs it', () => {
+  // As `npx goprobe` runs it: npm starts `sh -c goprobe ...` and, killed, passes nothing on.
+  itE2E('the process above its sh -c dies by SIGKILL: bpftrace prints its maps and is gone', async () => {
+    const { dir, svc } = serviceDir(oneBuild.path)
+    const [out, err] = [join(dir, 'out'), join(dir, 'err')]
+    const inner = `node ${GOPROBE} run funccount ${svc} '${PATTERN}' >${out} 2>${err}; true`
+    const npmLike = spawn('sh', ['-c', `sh -c "${inner}" & wait`], { env: { ...process.env, GOPROBE_BPFTRACE: stockBpftrace()!.path }, stdio: 'ignore' })
+    started.push(npmLike)
+    const text = (f: string) => { try { return readFileSync(f, 'utf8') } catch { return '' } }
+    for (let i = 0; i < 240 && !text(err).includes('tracing ('); i++) await new Promise((r) => setTimeout(r, 250))
+    expect(text(err)).toContain('goprobe: note: tracing (')
+    spawnSync(svc, ['run', '3'])
+    npmLike.kill('SIGKILL')
+    for (let i = 0; i < 120 && processesNaming(dir).length + spawnSync('pgrep', ['-f', `goprobe.js run funccount ${svc}`]).stdout.length > 0; i++) await new Promise((r) => setTimeout(r, 250))
+    expect(spawnSync('pgrep', ['-f', `goprobe.js run funccount ${svc}`], { encoding: 'utf8' }).stdout).toBe('')
+    expect(text(out)).toMatch(/^@calls\[main\.Add\]: 3$/m)
+  }, 'stock', 120_000)
+}, 'stock')
+
 describeE2E('never the wrong binary', () => {
   itE2E('-p of a process that does not exist: one line, exit 2', async () => {
     expectOneLineError(await goprobe(['run', 'funccount', oneBuild.path, PATTERN, '-p', '99999999']), /^goprobe: -p 99999999: no such process$/)
