@@ -95,7 +95,9 @@ function headerLines(def: ProgramDefinition, target: Target, dialect: Dialect, r
     `build id: ${target.buildId}`,
     `go:       ${target.goVersion}, ${target.abi.value} ABI (${target.abi.detail})${target.isPIE ? ', PIE' : ''}${target.isStripped ? ', stripped' : ''}`,
     `bpftrace: ${describeDialect(dialect)}${req.kernelBtf ? '; needs kernel BTF' : ''}${bpftrace.note ? ` (${bpftrace.note})` : ''}`,
-    `run:      ${env}${bpftrace.path ?? 'bpftrace'}${req.unsafe ? ' --unsafe' : ''} ${file}`,
+    // goprobe checks the build id before it runs the file: bpftrace run by hand would not.
+    `run:      goprobe run ${file} [-p PID | -c CMD]`,
+    `needs:    ${env}${bpftrace.path ?? 'bpftrace'}${req.unsafe ? ' --unsafe' : ''}`,
     ...notes.map((n) => `note: ${n}`),
   ]
 }

@@ -23,6 +23,9 @@ commands:
                                          for the bpftrace goprobe would run (see doctor)
   run <probe> <binary> [key=value ...] [-c CMD | -p PID] [--bpftrace PATH] [--bpftrace-version V]
                                          compile and run it under bpftrace (as root)
+  run <file.bt> [-c CMD | -p PID] [--bpftrace PATH]
+                                         run a program saved by compile, after checking that the binary
+                                         it names is still the build it was compiled for
   list [--json]                          the bundled probes and their parameters
   types <binary> [--package P] [--type T] [--function F] [--depth N] [-o FILE] [--tsconfig]
                                          TypeScript declarations of the binary's Go types and functions
@@ -84,6 +87,8 @@ const commands: Record<string, Handler> = {
   async run(args) {
     const [probe, ...rest] = args
     if (!probe || probe.startsWith('-')) throw new UsageError('usage: goprobe run <probe> <binary> [key=value ...] [-c CMD | -p PID] [--bpftrace PATH] [--bpftrace-version V]')
+    // A program saved by `goprobe compile`: checked against the build its header names, then run.
+    if (probe.endsWith('.bt')) return (await import('./commands/run-saved.ts')).runSavedCommand(probe, rest)
     const [{ probeMain }, { loadProbe }] = await Promise.all([import('./probe-cli.ts'), import('./probe-modules.ts')])
     return probeMain(await loadProbe(probe), [...rest, '--run'], `goprobe run ${probe}`)
   },

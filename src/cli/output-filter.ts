@@ -14,6 +14,8 @@
  *  - `Attaching N probes...` (stdout, before 0.24) and `Attached N probes` (stderr, 0.24+)
  *  - `__BPFTRACE_NOTIFY_PROBES_ATTACHED`: asked for by the runner, printed once every probe is attached
  *  - after END: two empty lines, then one empty line per map that END cleared.
+ *  - `Lost N events` when the output buffer was full (stdout before 0.24, stderr since): said
+ *    live in goprobe's words on stderr, and summed once at the end (finish()).
  */
 
 export type Stream = 'stdout' | 'stderr'
@@ -34,6 +36,8 @@ export interface FilterContext {
   readonly setsBothStrlenVariables: boolean
   /** The line the program's END prints last (CompileOptions.exitMarker). */
   readonly exitMarker: string | undefined
+  /** The size of bpftrace's output buffer in pages, named when events are lost. */
+  readonly perfPages: number
 }
 
 export interface FilterResult {
@@ -49,6 +53,7 @@ const STRIPPED_BOUNDARY = /^WARNING: Could not determine instruction boundary fo
 const UNCHECKED = /^WARNING: Unchecked uprobe ?: (.+)$/
 const FILTER_FUNCTIONS = /^WARNING: Could not read functions from \S*\/available_filter_functions\. If this is expected, use --traceable-functions to set this path manually\. This file is needed in order to determine which functions can safely be traced without causing issues in the kernel\.$/
 const STRLEN_DEPRECATED = 'WARNING: BPFTRACE_STRLEN is deprecated. Use BPFTRACE_MAX_STRLEN instead.'
+const LOST = /^Lost (\d+) events$/
 const ATTACHING = /^(?:Attaching (\d+) probes?\.\.\.|Attached (\d+) probes?)$/
 
 export class BpftraceOutputFilter {
@@ -60,6 +65,7 @@ export class BpftraceOutputFilter {
   /** After END: the last line seen was not empty, so one empty line may separate it from the next map. */
   private previousNonEmpty = false
   private heldEmptyLine = false
+  private lostEvents = 0
 
   constructor(private readonly context: FilterContext) {}
 
@@ -74,8 +80,21 @@ export class BpftraceOutputFilter {
       this.probes = Number(attaching[1] ?? attaching[2])
       return nothing
     }
+    const lost = LOST.exec(text)
+    if (lost) {
+      const n = Number(lost[1])
+      this.lostEvents += n
+      return { lines: [warning(`bpftrace lost ${n} event${n === 1 ? '' : 's'} (its output buffer was full)`)], attached: false }
+    }
     if (stream === 'stderr') return { lines: this.stderrLine(text), attached: false }
     return { lines: this.stdoutLine(text), attached: false }
+  }
+
+  /** What to say once bpftrace has exited: the events lost in all, if any. */
+  finish(): OutputLine[] {
+    if (this.lostEvents === 0) return []
+    const n = this.lostEvents
+    return [warning(`${n} event${n === 1 ? ' was' : 's were'} lost in all: bpftrace's output buffer (${this.context.perfPages} pages) was full; a larger --perf-pages keeps more`)]
   }
 
   private stderrLine(text: string): OutputLine[] {
@@ -120,6 +139,10 @@ export class BpftraceOutputFilter {
 }
 
 const nothing: FilterResult = { lines: [], attached: false }
+
+function warning(text: string): OutputLine {
+  return { stream: 'stderr', text: `goprobe: warning: ${text}` }
+}
 
 function note(text: string): OutputLine {
   return { stream: 'stderr', text: `goprobe: note: ${text}` }

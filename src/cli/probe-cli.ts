@@ -6,7 +6,8 @@ import { parameterDefault, parameterDescription, parameterKeys, validateParams }
 import { UsageError } from '../errors.ts'
 import { Target } from '../target.ts'
 import { announceChoice, bpftraceFor } from './bpftrace-choice.ts'
-import { EXIT_MARKER, runBpftrace } from './bpftrace-runner.ts'
+import { DEFAULT_PERF_PAGES, EXIT_MARKER, runBpftrace } from './bpftrace-runner.ts'
+import { pathForProcess } from './process-check.ts'
 import { planCommandTracing, removeCgroup } from './traced-command.ts'
 
 export const PROBE_OPTIONS = {
@@ -18,6 +19,7 @@ export const PROBE_OPTIONS = {
   pid: { type: 'string', short: 'p' },
   command: { type: 'string', short: 'c' },
   strlen: { type: 'string' },
+  'perf-pages': { type: 'string' },
 } as const
 
 export function probeUsage(def: ProgramDefinition, invocation: string): string {
@@ -40,6 +42,8 @@ export function probeUsage(def: ProgramDefinition, invocation: string): string {
     '  --bpftrace-version V       print for this release (0.22.0) or range (0.17.0..latest); default: the chosen',
     '                             bpftrace\'s, or 0.17.0..latest when none is installed',
     `  --strlen N                 bytes read for Go strings (default ${DEFAULT_STRLEN})`,
+    `  --perf-pages N             with --run: bpftrace's output buffer in 4 KiB pages, a power of 2 (default ${DEFAULT_PERF_PAGES});`,
+    '                             per CPU before bpftrace 0.22, in all since; raise it when events are lost',
     '  -h, --help                 this help',
   ].join('\n')
 }
@@ -63,6 +67,13 @@ export function parseParams(args: readonly string[]): Record<string, string | st
     out[key] = prev === undefined ? value : [...(Array.isArray(prev) ? prev : [prev]), value]
   }
   return out
+}
+
+/** bpftrace's perf and ring buffers are a power of two pages long. */
+export function perfPagesOption(text: string | undefined): number | undefined {
+  const n = positiveInt(text, '--perf-pages')
+  if (n !== undefined && (n & (n - 1)) !== 0) throw new UsageError(`--perf-pages must be a power of 2 (64, 256, 1024, ...), got ${n}`)
+  return n
 }
 
 function positiveInt(text: string | undefined, what: string): number | undefined {
@@ -89,10 +100,19 @@ export async function probeMain(def: ProgramDefinition, argv: readonly string[],
   if (!binary) throw new UsageError(`missing the binary to probe\n${probeUsage(def, invocation)}`)
   const pid = positiveInt(values.pid, '--pid')
   const strlen = positiveInt(values.strlen, '--strlen')
+  const perfPages = perfPagesOption(values['perf-pages'])
   const params = parseParams(rest)
   // The user's own mistakes come first, before goprobe looks for a bpftrace and says which.
   validateParams(def.meta.name, def.meta.params, params)
-  const target = Target.open(binary)
+  let target = Target.open(binary)
+  if (values.run && pid !== undefined) {
+    // Before anything is attached: the process must run this very build.
+    const through = pathForProcess(pid, target.path, target.buildId)
+    if (through !== target.path) {
+      target.close()
+      target = Target.open(through)
+    }
+  }
   try {
     const options: BuildOptions = {
       params,
@@ -126,6 +146,7 @@ export async function probeMain(def: ProgramDefinition, argv: readonly string[],
         midFunctionSites: built.midFunctionSites, exitMarker: EXIT_MARKER, target,
         ...(values.command ? { command: values.command } : {}), ...(pid ? { pid } : {}),
         ...(tracing?.kind === 'cgroup' ? { cgroup: tracing.directory } : {}),
+        ...(perfPages === undefined ? {} : { perfPages }),
       })
     } finally {
       const left = tracing?.kind === 'cgroup' ? removeCgroup(tracing.directory) : undefined

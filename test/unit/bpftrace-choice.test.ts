@@ -183,7 +183,8 @@ describe('the choice, through the goprobe command', () => {
     const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('goprobe: note:'))
     expect(lines).toEqual([`goprobe: bpftrace 0.17.0 at ${m.rebuilt} (takes probes inside functions; chosen over ${m.stock} 0.17.0, which does not)`])
     expect(r.stdout).toMatch(/^\/\/ bpftrace: bpftrace 0\.17\.0$/m)
-    expect(r.stdout).toMatch(new RegExp(`^// run: .* ${m.rebuilt} --unsafe latency\\.bt$`, 'm'))
+    expect(r.stdout).toMatch(/^\/\/ run: {6}goprobe run latency\.bt \[-p PID \| -c CMD\]$/m)
+    expect(r.stdout).toMatch(new RegExp(`^// needs: .*${m.rebuilt} --unsafe$`, 'm'))
     // Both were tried by attaching inside main.main of the probed binary.
     expect(attachesIn(m.log).map((l) => l.split(' ')[0]).sort()).toEqual([m.stock, m.rebuilt].sort())
     expect(attachesIn(m.log).every((l) => l.includes(`uprobe:"${b.path}":"main.main"+0x`))).toBe(true)

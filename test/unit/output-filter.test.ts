@@ -18,6 +18,7 @@ const context = (over: Partial<FilterContext> = {}): FilterContext => ({
   memlockNote: undefined,
   setsBothStrlenVariables: true,
   exitMarker: MARKER,
+  perfPages: 64,
   ...over,
 })
 
@@ -108,6 +109,32 @@ describe('bpftrace output filter', () => {
 
   it('without the marker (bpftrace stopped before END) empty lines pass', () => {
     expect(run(context(), [out(''), out('')]).lines).toHaveLength(2)
+  })
+})
+
+// bpftrace's TextOutput::lost_events writes `Lost N events`: to stdout up to 0.23
+// (src/output.cpp), to stderr from 0.24 (src/output/text.cpp, unchanged through 0.26 and master).
+describe('lost events', () => {
+  for (const stream of ['stdout', 'stderr'] as const) {
+    it(`are said live on stderr and summed at the end (${stream}, as bpftrace ${stream === 'stdout' ? '0.17-0.23' : '0.24+'} prints them)`, () => {
+      const f = new BpftraceOutputFilter(context({ perfPages: 512 }))
+      const lines = [...f.line('stdout', 'hit 1').lines, ...f.line(stream, 'Lost 289 events').lines, ...f.line(stream, 'Lost 1 events').lines,
+        ...f.line(stream, 'Lost 18446744073709 events').lines, ...f.line('stdout', 'hit 2').lines]
+      expect(lines.filter((l) => l.stream === 'stdout').map((l) => l.text)).toEqual(['hit 1', 'hit 2'])
+      expect(lines.filter((l) => l.stream === 'stderr').map((l) => l.text)).toEqual([
+        'goprobe: warning: bpftrace lost 289 events (its output buffer was full)',
+        'goprobe: warning: bpftrace lost 1 event (its output buffer was full)',
+        'goprobe: warning: bpftrace lost 18446744073709 events (its output buffer was full)',
+      ])
+      expect(f.finish()).toEqual([{ stream: 'stderr', text: "goprobe: warning: 18446744073999 events were lost in all: bpftrace's output buffer (512 pages) was full; a larger --perf-pages keeps more" }])
+    })
+  }
+
+  it('nothing is said at the end when none were lost, and lines that only look alike pass', () => {
+    const f = new BpftraceOutputFilter(context())
+    const lines = ['Lost 3 events!', 'Lost events', ' Lost 3 events'].flatMap((t) => f.line('stdout', t).lines)
+    expect(lines.map((l) => l.text)).toEqual(['Lost 3 events!', 'Lost events', ' Lost 3 events'])
+    expect(f.finish()).toEqual([])
   })
 })
 
