@@ -56,11 +56,15 @@ function processesNaming(dir: string): string[] {
   return r.stdout.split('\n').filter((l) => l.includes('bpftrace'))
 }
 
-/** The bpftrace goprobe started (goprobe also runs esbuild's service when run from source). */
+/**
+ * The bpftrace goprobe started (goprobe also runs esbuild's service when run from source). A
+ * private install runs as its own loader with bpftrace's path as an argument, so the command
+ * line is matched, not the process name.
+ */
 function bpftraceChildOf(pid: number): number {
-  const r = execFileSync('pgrep', ['-P', String(pid), 'bpftrace'], { encoding: 'utf8' }).trim().split('\n').map(Number)
+  const r = execFileSync('pgrep', ['-a', '-P', String(pid)], { encoding: 'utf8' }).trim().split('\n').filter((l) => l.includes('bpftrace'))
   expect(r).toHaveLength(1)
-  return r[0]!
+  return Number(r[0]!.split(' ')[0])
 }
 
 const alive = (pid: number) => { try { process.kill(pid, 0); return true } catch { return false } }
