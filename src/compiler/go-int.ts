@@ -73,16 +73,23 @@ export function staticType(e: bt.Expr): bt.IntType | 'bool' | undefined {
     case 'Unary': return e.op === '~' ? staticType(e.operand) : e.op === '!' ? 'bool' : undefined
     case 'Ternary': {
       const t = staticType(e.then)
-      return t !== undefined && t === staticType(e.otherwise) ? t : undefined
+      return t !== undefined && t === staticType(e.otherwise) ? t : widenedUnsigned(t, staticType(e.otherwise))
     }
     case 'Binary': {
       if (!ARITHMETIC.has(e.op)) return e.op === '-' ? undefined : 'bool'
       const l = staticType(e.left)
       const r = staticType(e.right)
-      return l === r && (l === 'uint64' || l === 'int64') ? l : undefined
+      if (l === r && (l === 'uint64' || l === 'int64')) return l
+      return widenedUnsigned(l, r)
     }
     default: return undefined
   }
+}
+
+/** Unsigned operands (or `?:` arms) widen to the wider one on every version: with a uint64 side, uint64. */
+function widenedUnsigned(l: bt.IntType | 'bool' | undefined, r: bt.IntType | 'bool' | undefined): 'uint64' | undefined {
+  const unsigned = (t: typeof l) => t === 'uint8' || t === 'uint16' || t === 'uint32' || t === 'uint64'
+  return (l === 'uint64' && unsigned(r)) || (r === 'uint64' && unsigned(l)) ? 'uint64' : undefined
 }
 
 const is64 = (e: bt.Expr): boolean => {

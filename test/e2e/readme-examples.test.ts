@@ -3,7 +3,8 @@
 // - they run in a directory holding the demo binary as `./demo`;
 // - a TypeScript block whose first line is `// N. path` (or `// path`) is that file there;
 // - in a block of `$ command` lines, the lines under a command are (part of) what it prints:
-//   each must appear in the real output, up to numbers, addresses and paths (`...` skips).
+//   each must appear in the real output, up to numbers, addresses and paths (`...` skips);
+//   a command shown with a `goprobe: ` error line must be refused with exit code 2.
 import { exec as execCallback } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -129,12 +130,18 @@ describe('README examples', () => {
       // line above proves what npx runs in the repository, so the launcher is called directly.
       const command = example.command.replace(/^npx goprobe/, `node ${launcher}`)
       const env = bpftrace === undefined ? process.env : { ...process.env, GOPROBE_BPFTRACE: bpftrace }
-      const { stdout, stderr } = await exec(command, { cwd: dir, env, timeout: 120_000, maxBuffer: 64 << 20 })
+      // An example may show a refusal (a misspelled parameter): then it exits 2 and says so on stderr.
+      const { stdout, stderr, code } = await exec(command, { cwd: dir, env, timeout: 120_000, maxBuffer: 64 << 20 }).then(
+        (r) => ({ ...r, code: 0 }),
+        (e: { stdout?: string; stderr?: string; code?: number }) => ({ stdout: e.stdout ?? '', stderr: e.stderr ?? '', code: e.code ?? 1 }),
+      )
+      const refusal = example.shown.some((l) => l.startsWith('goprobe: ') && !l.startsWith('goprobe: note: '))
+      expect(code, `${name}\n${stderr}`).toBe(refusal ? 2 : 0)
       expect(stderr, name).not.toMatch(/internal error|Error:|ERROR:|WARNING:/)
-      const actual = new Set(stdout.split('\n').map(normalise))
+      const actual = new Set(`${stdout}\n${stderr}`.split('\n').map(normalise))
       for (const shown of example.shown) {
         if (shown.trim() === '...' || shown.trim() === '') continue
-        expect(actual.has(normalise(shown)), `${name}: the README shows ${JSON.stringify(shown)}, not printed:\n${stdout}`).toBe(true)
+        expect(actual.has(normalise(shown)), `${name}: the README shows ${JSON.stringify(shown)}, not printed:\n${stdout}\n${stderr}`).toBe(true)
       }
     }
     if (!attaches(example)) it(name, () => body(), 120_000)
