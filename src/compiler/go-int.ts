@@ -206,7 +206,8 @@ export function shift(op: '<<' | '>>', a: bt.Expr, s: bt.Expr, t: IntKind, stabl
   const x = stable(a, 'int64')
   const n = constCount !== undefined
     ? bt.int(constCount > 63n ? 63n : constCount, 'uint64')
-    : bt.ternary(bt.binary(stable(s, 'uint64'), '>', bt.int(63, 'uint64')), bt.int(63, 'uint64'), stable(s, 'uint64'))
+    // Kept in a variable: a ?: in an arm of the ?: below reads wrong on bpftrace 0.22 and 0.23.
+    : stable(bt.ternary(bt.binary(stable(s, 'uint64'), '>', bt.int(63, 'uint64')), bt.int(63, 'uint64'), stable(s, 'uint64')), 'uint64')
   const negative = bt.unary('~', bt.binary(bt.unary('~', asU64(x)), '>>', n))
   return wrap(bt.ternary(bt.binary(x, '<', bt.int(0, 'int64')), asU64(negative), bt.binary(asU64(x), '>>', n)), t)
 }

@@ -248,7 +248,7 @@ export class SiteCompiler {
       }
       case 'mapAggregate': {
         const args: bt.Expr[] = []
-        if (s.value) args.push(this.number(this.expr(s.value), `${s.fn}() argument of @${s.map}`).expr)
+        if (s.value) args.push(zeroOrOne(this.number(this.expr(s.value), `${s.fn}() argument of @${s.map}`)))
         if (s.lhist) args.push(...s.lhist.map((n) => bt.int(n)))
         this.noteMapKind(s.map, 'int')
         return [bt.aggregate(this.mapRef(s.map, s.keys), s.fn, ...args)]
@@ -328,7 +328,8 @@ export class SiteCompiler {
 
   /** A value that a map can hold: integers, bpftrace strings; Go strings are converted. */
   private storable(v: Val, what: string): bt.Expr {
-    if (v.kind === 'int' || v.kind === 'str' || v.kind === 'stack') return v.expr
+    if (v.kind === 'int') return zeroOrOne(v)
+    if (v.kind === 'str' || v.kind === 'stack') return v.expr
     if (v.kind === 'bytes') throw new UsageError(`${what}: raw bytes cannot be stored; use goString()`)
     if (v.type.kind === 'string') return V.goStringOf(v, this.scope.strlen, what).expr
     return V.scalar(v, what).expr
@@ -431,8 +432,7 @@ export class SiteCompiler {
       }
       case 'cast': {
         const t = this.scope.target.parseType(node.goType)
-        const inner = this.expr(node.expr)
-        const raw = V.scalar(inner, describe(node.expr)).expr
+        const raw = zeroOrOne(V.scalar(this.expr(node.expr), describe(node.expr)))
         if (t.value.size > 8) throw new UsageError(`.as(${JSON.stringify(node.goType)}): only pointer-sized types can be reinterpreted; cast to a pointer type instead`)
         this.facts.push(`${describe(node.expr)} read as ${typeString(t.value)} (${t.detail})`)
         return { kind: 'parts', type: t.value, parts: [{ offset: 0, size: 8, expr: raw }] }
@@ -753,4 +753,13 @@ export function describe(node: ExprNode): string {
     case 'register': return `register(${JSON.stringify(node.name)})`
     case 'global': return `global(${JSON.stringify(node.name)})`
   }
+}
+
+/**
+ * A number's bits as an integer; a bool (a bpftrace comparison) as 0 or 1. bpftrace 0.23
+ * sign-extends a comparison converted to int64 or stored in a map (true becomes -1), but
+ * zero-extends it converted to uint64, which every version reads as 0 or 1.
+ */
+function zeroOrOne(s: { expr: bt.Expr; go: G.IntGoType }): bt.Expr {
+  return s.go === 'bool' ? G.asU64(s.expr) : s.expr
 }
