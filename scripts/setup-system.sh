@@ -80,7 +80,7 @@ SRC
   mkdir -p "$(dirname "$UNSAFE_BPFTRACE")"
   # Copied under a temporary name, then renamed: an interrupted copy never passes the -x check above.
   cp src/bpftrace "$UNSAFE_BPFTRACE.tmp" && mv "$UNSAFE_BPFTRACE.tmp" "$UNSAFE_BPFTRACE"
-  rm -rf "$src"
+  cd / && rm -rf "$src"  # leave the build tree before removing it: later steps run from here
   say "built $UNSAFE_BPFTRACE"
 fi
 # Newer bpftraces (Debian 13's and the newest Debian unstable serves) beside the stock 0.17,
