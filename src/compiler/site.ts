@@ -95,7 +95,7 @@ export class SiteCompiler {
   /** Declarations this site needs before its first statement. */
   declarations(): bt.VarDecl[] {
     // Temporaries are assigned where used; declaring them first keeps them in scope on every version.
-    const temps = [...this.readOnceDecls, ...this.tempNames.map((t) => bt.varDecl(t.name, bt.int(0, t.type))), ...this.localDecls]
+    const temps = [...this.readOnceDecls, ...this.tempNames.map((t) => bt.varDecl(t.name, declaredZero(t.type))), ...this.localDecls]
     if (!this.goroutineVars) return temps
     const abi = this.fn?.abi ?? this.scope.target.abi.value
     const goid = this.scope.target.goidOffset()
@@ -274,7 +274,7 @@ export class SiteCompiler {
     const varName = `l_${name}`
     // bpftrace 0.17 stores a narrower integer into a wider variable's low bytes only: keep one type per variable.
     const assign = (variable: string, e: bt.Expr, type: 'int64' | 'uint64' = 'uint64'): bt.Stmt => {
-      this.localDecls.push(bt.varDecl(variable, bt.int(0, type)))
+      this.localDecls.push(bt.varDecl(variable, declaredZero(type)))
       return bt.assignVar(variable, type === 'uint64' ? G.asU64(e) : G.asI64(e))
     }
     switch (v.kind) {
@@ -754,3 +754,11 @@ export function describe(node: ExprNode): string {
     case 'global': return `global(${JSON.stringify(node.name)})`
   }
 }
+
+/**
+ * The value a variable is declared with before its real assignments. bpftrace 0.17 gives a
+ * variable the address space of its first value: a bare `(uint64)0` has none, so a read through
+ * the variable later falls back to the untyped probe_read and warns "Addrspace is not set".
+ * `uptr()` marks it as a user address; it keeps the integer type on 0.17 to 0.27.
+ */
+const declaredZero = (type: 'int64' | 'uint64'): bt.Expr => bt.uptr(bt.int(0, type))
