@@ -1,6 +1,7 @@
 import type { AssignedValue } from '../abi/location.ts'
 import { hex } from '../binary/bytes.ts'
 import * as bt from '../bpftrace/ast.ts'
+import { bytesEqual } from './bytes-equal.ts'
 import type { ExprNode, MachineRegister, ParamRef, StmtNode } from '../dsl/ir.ts'
 import { UnknownNameError, UnsupportedError, UsageError } from '../errors.ts'
 import { copyOrigin, withOrigin } from '../origin.ts'
@@ -497,6 +498,11 @@ export class SiteCompiler {
     const r = this.expr(node.right)
     const path = describe(node)
     if ((node.op === '==' || node.op === '!=') && (isText(l) || isText(r))) {
+      const known = knownText(l, r) ?? knownText(r, l)
+      if (known) {
+        const equal = bytesEqual(this.stable(known.data, 'uint64'), this.stable(known.length, 'uint64'), known.text)
+        return { kind: 'int', expr: node.op === '==' ? equal : bt.unary('!', equal), go: 'bool' }
+      }
       const ls = this.asString(l, describe(node.left))
       const rs = this.asString(r, describe(node.right))
       return { kind: 'int', expr: bt.binary(ls, node.op, rs), go: 'bool' }
@@ -707,6 +713,13 @@ function pick(values: readonly AssignedValue[], ref: ParamRef, what: string, rec
   const v = values.find((x) => x.name === ref)
   if (!v) throw new UnknownNameError(what, ref, suggest(ref, values.flatMap((x) => (x.name ? [x.name] : []))))
   return v
+}
+
+/** A Go string in memory or registers (`go`) compared with a literal (`other`): its words and the literal's text. */
+function knownText(go: Val, other: Val): { data: bt.Expr; length: bt.Expr; text: string } | undefined {
+  if (other.kind !== 'str' || other.expr.kind !== 'StringLiteral') return undefined
+  if ((go.kind !== 'parts' && go.kind !== 'mem') || go.type.kind !== 'string') return undefined
+  return { data: V.word(go, 0, 'string data'), length: V.word(go, 8, 'string length'), text: other.expr.value }
 }
 
 const isText = (v: Val): boolean => v.kind === 'str' || ((v.kind === 'parts' || v.kind === 'mem') && v.type.kind === 'string')
