@@ -42,7 +42,7 @@ export const DEFAULT_STRLEN = 128
  * String lengths tried, longest first, when the caller sets none: bpftrace < 0.22 builds each
  * printf on a 512-byte stack, so a program printing several strings may need shorter ones.
  */
-const STRLEN_STEPS = [DEFAULT_STRLEN, 64, 32]
+const STRLEN_STEPS = [DEFAULT_STRLEN, 64, 56, 48, 40, 32, 24, 16, 8]
 
 /** Compile a probe program for one binary (a path, or a Target the caller owns) into bpftrace text. */
 export async function buildProgram(def: ProgramDefinition, binary: string | Target, options: BuildOptions = {}): Promise<BuiltProgram> {

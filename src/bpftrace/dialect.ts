@@ -68,6 +68,12 @@ export interface Dialect {
   readonly minStrlen: number
   /** Some version of the range reads BPFTRACE_MAX_STRLEN and builds printf records on the stack (0.20, 0.21). */
   readonly readsMaxStrlenWithStackLimit: boolean
+  /**
+   * Bytes a string `?:` (such as the truncation marker's) takes whatever its arms, when some
+   * version of the range gives it a fixed size: 0.17 makes it 64, later releases size it by its
+   * arms or the string length.
+   */
+  readonly stringTernaryBytes: number | undefined
 }
 
 /** The oldest release goprobe targets: Debian 12's bpftrace. */
@@ -135,6 +141,7 @@ export function dialectRange(
     bufHeaderBytes: reachesFrom('0.22') ? 4 : 0,
     minStrlen: reachesFrom('0.25') ? 64 : 1,
     readsMaxStrlenWithStackLimit: reachesFrom('0.20') && reachesBelow('0.22'),
+    stringTernaryBytes: reachesBelow('0.18') ? 64 : undefined,
   }
 }
 

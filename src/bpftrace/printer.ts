@@ -284,7 +284,7 @@ class ProgramPrinter {
   private checkStack(probe: Probe, label: string): void {
     const limit = this.dialect.printfStackLimit
     if (limit === undefined) return
-    const { bytes, largestPrintf } = estimateProbeStack(probe, this.strlen)
+    const { bytes, largestPrintf } = estimateProbeStack(probe, this.strlen, this.dialect.stringTernaryBytes)
     if (bytes <= limit) return
     // Name the printf by its format string: its arguments can be screens long.
     const format = largestPrintf?.map((p) => (typeof p === 'string' ? p : `%${p.conversion}`)).join('')

@@ -42,9 +42,12 @@ export interface StackEstimate {
 
 const roundUp8 = (n: number) => Math.ceil(n / 8) * 8
 
-/** Estimates the stack of a lowered probe when strings are `strlen` bytes long. */
-export function estimateProbeStack(probe: Probe, strlen: number): StackEstimate {
-  return new Estimator(probe, strlen).estimate()
+/**
+ * Estimates the stack of a lowered probe when strings are `strlen` bytes long; a string `?:`
+ * takes at least `stringTernaryBytes` (see Dialect.stringTernaryBytes).
+ */
+export function estimateProbeStack(probe: Probe, strlen: number, stringTernaryBytes = 0): StackEstimate {
+  return new Estimator(probe, strlen, stringTernaryBytes).estimate()
 }
 
 class Estimator {
@@ -57,7 +60,11 @@ class Estimator {
   private largestRecord = 0
   private largestPrintf: readonly FormatPart[] | undefined
 
-  constructor(private readonly probe: Probe, private readonly strlen: number) {
+  constructor(
+    private readonly probe: Probe,
+    private readonly strlen: number,
+    private readonly stringTernaryBytes: number,
+  ) {
     for (const v of probe.vars) this.varInit.set(v.name, v.init)
   }
 
@@ -205,7 +212,8 @@ class Estimator {
       case 'Ternary': {
         const a = this.shape(e.then)
         const b = this.shape(e.otherwise)
-        return a.size >= b.size ? a : b
+        const larger = a.size >= b.size ? a : b
+        return larger.align === 1 ? { ...larger, size: Math.max(larger.size, this.stringTernaryBytes) } : larger
       }
       case 'Variable': {
         // The value already has its own stack slot: no temporary copy.

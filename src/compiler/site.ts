@@ -1,6 +1,7 @@
 import type { AssignedValue } from '../abi/location.ts'
 import { hex } from '../binary/bytes.ts'
 import * as bt from '../bpftrace/ast.ts'
+import { bytesEqual } from './bytes-equal.ts'
 import type { ExprNode, MachineRegister, ParamRef, StmtNode } from '../dsl/ir.ts'
 import { UnknownNameError, UnsupportedError, UsageError } from '../errors.ts'
 import { copyOrigin, withOrigin } from '../origin.ts'
@@ -95,7 +96,7 @@ export class SiteCompiler {
   /** Declarations this site needs before its first statement. */
   declarations(): bt.VarDecl[] {
     // Temporaries are assigned where used; declaring them first keeps them in scope on every version.
-    const temps = [...this.readOnceDecls, ...this.tempNames.map((t) => bt.varDecl(t.name, bt.int(0, t.type))), ...this.localDecls]
+    const temps = [...this.readOnceDecls, ...this.tempNames.map((t) => bt.varDecl(t.name, declaredZero(t.type))), ...this.localDecls]
     if (!this.goroutineVars) return temps
     const abi = this.fn?.abi ?? this.scope.target.abi.value
     const goid = this.scope.target.goidOffset()
@@ -274,7 +275,7 @@ export class SiteCompiler {
     const varName = `l_${name}`
     // bpftrace 0.17 stores a narrower integer into a wider variable's low bytes only: keep one type per variable.
     const assign = (variable: string, e: bt.Expr, type: 'int64' | 'uint64' = 'uint64'): bt.Stmt => {
-      this.localDecls.push(bt.varDecl(variable, bt.int(0, type)))
+      this.localDecls.push(bt.varDecl(variable, declaredZero(type)))
       return bt.assignVar(variable, type === 'uint64' ? G.asU64(e) : G.asI64(e))
     }
     switch (v.kind) {
@@ -497,6 +498,11 @@ export class SiteCompiler {
     const r = this.expr(node.right)
     const path = describe(node)
     if ((node.op === '==' || node.op === '!=') && (isText(l) || isText(r))) {
+      const known = knownText(l, r) ?? knownText(r, l)
+      if (known) {
+        const equal = bytesEqual(this.stable(known.data, 'uint64'), this.stable(known.length, 'uint64'), known.text)
+        return { kind: 'int', expr: node.op === '==' ? equal : bt.unary('!', equal), go: 'bool' }
+      }
       const ls = this.asString(l, describe(node.left))
       const rs = this.asString(r, describe(node.right))
       return { kind: 'int', expr: bt.binary(ls, node.op, rs), go: 'bool' }
@@ -709,6 +715,13 @@ function pick(values: readonly AssignedValue[], ref: ParamRef, what: string, rec
   return v
 }
 
+/** A Go string in memory or registers (`go`) compared with a literal (`other`): its words and the literal's text. */
+function knownText(go: Val, other: Val): { data: bt.Expr; length: bt.Expr; text: string } | undefined {
+  if (other.kind !== 'str' || other.expr.kind !== 'StringLiteral') return undefined
+  if ((go.kind !== 'parts' && go.kind !== 'mem') || go.type.kind !== 'string') return undefined
+  return { data: V.word(go, 0, 'string data'), length: V.word(go, 8, 'string length'), text: other.expr.value }
+}
+
 const isText = (v: Val): boolean => v.kind === 'str' || ((v.kind === 'parts' || v.kind === 'mem') && v.type.kind === 'string')
 
 function valueKind(v: Val): string {
@@ -763,3 +776,11 @@ export function describe(node: ExprNode): string {
 function zeroOrOne(s: { expr: bt.Expr; go: G.IntGoType }): bt.Expr {
   return s.go === 'bool' ? G.asU64(s.expr) : s.expr
 }
+
+/**
+ * The value a variable is declared with before its real assignments. bpftrace 0.17 gives a
+ * variable the address space of its first value: a bare `(uint64)0` has none, so a read through
+ * the variable later falls back to the untyped probe_read and warns "Addrspace is not set".
+ * `uptr()` marks it as a user address; it keeps the integer type on 0.17 to 0.27.
+ */
+const declaredZero = (type: 'int64' | 'uint64'): bt.Expr => bt.uptr(bt.int(0, type))

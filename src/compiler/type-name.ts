@@ -1,6 +1,7 @@
 import * as bt from '../bpftrace/ast.ts'
 import { UnsupportedError, UsageError } from '../errors.ts'
 import { typeString } from '../gotypes/types.ts'
+import { bytesEqual } from './bytes-equal.ts'
 import type { FunctionFacts, TargetFacts } from './target-facts.ts'
 import { minus } from './go-int.ts'
 import * as V from './values.ts'
@@ -17,7 +18,6 @@ const TYPE_STR = 40
 const ITAB_TYPE = 8
 /** tflagExtraStar: the stored name has a leading '*' that is not part of the type's name. */
 const TFLAG_EXTRA_STAR = 2
-const WORD = { 8: 'uint64', 4: 'uint32', 2: 'uint16', 1: 'uint8' } as const
 /** Load biases are page aligned: any probe site within this distance of the entry gives it. */
 const PAGE_SHIFT = 12
 const PAGE = 2 ** PAGE_SHIFT
@@ -49,26 +49,11 @@ export function dynamicTypeName(v: Val, site: TypeNameSite, path: string): { val
 }
 
 /**
- * Whether the dynamic type's name is `expected`, compared as integers (the length, then
- * the widest words that fit): a comparison of strings read from memory has no form that
- * means the same on every bpftrace version.
+ * Whether the dynamic type's name is `expected`, compared as integers (bytesEqual).
  */
 export function dynamicTypeIs(v: Val, expected: string, site: TypeNameSite, path: string): { value: Val; fact: string } {
   const name = nameOf(v, site, `${path}.hasType(${JSON.stringify(expected)})`, path)
-  const bytes = Buffer.from(expected, 'utf8')
-  const tests: bt.Expr[] = [bt.binary(name.length, '==', bt.int(bytes.length, 'uint64'))]
-  // Whole words, the last one overlapping the previous when the length is not a multiple.
-  const width = ([8, 4, 2, 1] as const).find((w) => bytes.length >= w)
-  if (width) {
-    const starts = new Set<number>()
-    for (let i = 0; i + width <= bytes.length; i += width) starts.add(i)
-    starts.add(bytes.length - width)
-    for (const at of starts) {
-      const want = width === 8 ? bytes.readBigUInt64LE(at) : BigInt(bytes.readUIntLE(at, width))
-      tests.push(bt.binary(bt.deref(WORD[width], V.add(name.data, at)), '==', bt.int(want, 'uint64', { hex: true })))
-    }
-  }
-  return { value: { kind: 'int', expr: tests.reduce((a, b) => bt.binary(a, '&&', b)), go: 'bool' }, fact: name.fact }
+  return { value: { kind: 'int', expr: bytesEqual(name.data, name.length, expected), go: 'bool' }, fact: name.fact }
 }
 
 /** Address and length of the name's bytes, without the extra star. */

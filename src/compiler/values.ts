@@ -240,8 +240,9 @@ export function index(v: Val, i: Val, constIndex: number | undefined, path: stri
   const base: GoVal = v.type.kind === 'pointer' && v.type.elem.kind === 'array' ? deref(v, path) : v
   const t = base.type
   const idx = stable(asU64(scalar(i, `${path} index`).expr))
-  // A negative index is a huge unsigned one: out of range too.
-  const inRange = (len: bt.Expr, addr: bt.Expr): bt.Expr => bt.ternary(bt.binary(idx, '<', len), addr, bt.int(0, 'uint64'))
+  // A negative index is a huge unsigned one: out of range too. bpftrace 0.17 gives an integer ?:
+  // no address space, so a read through it would warn: uptr() says it is a user address.
+  const inRange = (len: bt.Expr, addr: bt.Expr): bt.Expr => bt.uptr(bt.ternary(bt.binary(idx, '<', len), addr, bt.int(0, 'uint64')))
   if (t.kind === 'array') {
     if (constIndex !== undefined && (constIndex < 0 || constIndex >= t.len)) {
       throw new UsageError(`index ${constIndex} out of range for ${path} of type ${typeString(t)}`)

@@ -65,8 +65,9 @@ async function complaints(bpftrace: string, def: ProgramDefinition, params: Reco
     return `${stdout}\n${stderr}`
       .split('\n')
       .filter((l) => /WARNING|ERROR|error|exit:/.test(l))
-      // About this process's locked-memory limit, not the program (goprobe run says it in its own words).
-      .filter((l) => !/couldn't set RLIMIT_MEMLOCK/.test(l))
+      // About the machine, not the program (goprobe run says these in its own words, once):
+      // this process's locked-memory limit, and a tracefs without available_filter_functions.
+      .filter((l) => !/couldn't set RLIMIT_MEMLOCK|available_filter_functions/.test(l))
   } finally {
     target.close()
   }

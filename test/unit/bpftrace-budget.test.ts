@@ -34,6 +34,9 @@ const shapes: Shape[] = [
   { name: 'one Go string at strlen 200', strlen: 200, args: [b.fmt('s', b.goString(ptr, b.reg('bx')))] },
   { name: 'one buf() of unknown length', strlen: 64, args: [b.fmt('r', b.buf(ptr, b.reg('bx')))] },
   { name: 'two buf() of 32 bytes', strlen: 64, args: [b.fmt('r', b.buf(ptr, b.int(32))), b.fmt('rx', b.buf(ptr, b.int(32)))] },
+  // 0.17 gives a string ?: 64 bytes whatever its arms and the string length.
+  { name: 'two string ?: at strlen 16', strlen: 16, args: [1, 2].map(() => b.fmt('s', b.ternary(b.reg('bx'), b.string('...'), b.string('')))) },
+  { name: 'two Go strings with truncation markers at strlen 24', strlen: 24, args: [1, 2].map(() => b.fmt('s', b.goString(ptr, b.reg('bx'), 24))) },
   { name: 'str() and buf() of 10 bytes', strlen: 64, args: [b.fmt('s', b.cstring(ptr)), b.fmt('r', b.buf(ptr, b.int(10)))] },
 ]
 
