@@ -6,7 +6,7 @@
  * per address tried (Go 1.19 to 1.26). Accepts: `net.(*TCPListener).accept() (*TCPConn, error)`
  * behind every `Accept`; the peer's address is the connection's netFD.raddr.
  */
-import { Expr, local, nsecs, printf, typedUprobe, UsageError, when, type GoPtr, type Uprobe, type Value } from '../src/index.ts'
+import { arg, Expr, local, nsecs, printf, typedUprobe, UsageError, when, type GoPtr, type Uprobe, type Value } from '../src/index.ts'
 import type { Functions, net } from './gotypes/std.ts'
 
 // Typed with the standard library's declarations (stdlib/gotypes/std.ts).
@@ -57,7 +57,12 @@ export function tcpDials(onDial: (d: TcpDial) => void, options: { optional?: boo
     ...options,
     signatures: { [DIAL_TCP]: 'func (sd *net.sysDialer) dialTCP(ctx context.Context, laddr, raddr *net.TCPAddr) (*net.TCPConn, error)' },
   }).onReturn(({ entry, result }) => {
-    onDial({ remote: bindTcpAddress('dialRemote', entry.arg('raddr')), failed: result(1).isNil().not(), latencyNs: nsecs().sub(entry.value(nsecs())) })
+    // The address is read at return through the pointer taken at entry: fields of an entry value
+    // would each be captured at entry, and 19 captures overflow bpftrace 0.27's BPF stack. The
+    // pointer goes through arithmetic (`.add(0)`) so that it is a number, not an entry value, at
+    // return. net.Dialer does not change the TCPAddr it dials.
+    const raddr = entry.value(arg('raddr').as('uint64')).add(0).as('*net.TCPAddr')
+    onDial({ remote: bindTcpAddress('dialRemote', raddr), failed: result(1).isNil().not(), latencyNs: nsecs().sub(entry.value(nsecs())) })
   })
 }
 

@@ -257,7 +257,11 @@ function isIntegerTernary(e: Ternary): boolean {
 }
 
 /** Whether bpftrace compiles `e` into more than one basic block (it reads maps or decides). */
-function branches(e: Expr): boolean {
+/**
+ * Whether `e` holds a map lookup, a `?:`, `&&` or `||`: in an arm of an integer `?:` such an
+ * expression gives a wrong value on bpftrace 0.22 and 0.23, so the compiler puts it in a variable.
+ */
+export function branches(e: Expr): boolean {
   switch (e.kind) {
     case 'MapRef':
     case 'Ternary':

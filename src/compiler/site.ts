@@ -332,7 +332,7 @@ export class SiteCompiler {
     if (v.kind === 'int') return zeroOrOne(v)
     if (v.kind === 'str' || v.kind === 'stack') return v.expr
     if (v.kind === 'bytes') throw new UsageError(`${what}: raw bytes cannot be stored; use goString()`)
-    if (v.type.kind === 'string') return V.goStringOf(v, this.scope.strlen, what).expr
+    if (v.type.kind === 'string') return V.goStringOf(v, this.scope.strlen, what, (e) => this.temporary(e)).expr
     return V.scalar(v, what).expr
   }
 
@@ -364,12 +364,12 @@ export class SiteCompiler {
       switch (part.conversion) {
         case 's':
           if (v.kind === 'str' || v.kind === 'stack') value = v.expr
-          else if ((v.kind === 'parts' || v.kind === 'mem') && (v.type.kind === 'string' || v.type.kind === 'slice')) value = V.goStringOf(v, this.scope.strlen, path).expr
+          else if ((v.kind === 'parts' || v.kind === 'mem') && (v.type.kind === 'string' || v.type.kind === 'slice')) value = V.goStringOf(v, this.scope.strlen, path, (e) => this.temporary(e)).expr
           else throw new UsageError(`printf %s needs a string, but ${path} is ${valueKind(v)}; use %d or goString()`)
           break
         case 'r': case 'rx': case 'rh':
           if (v.kind === 'bytes') value = v.expr
-          else if (v.kind === 'parts' || v.kind === 'mem') value = V.goBytesOf(v, this.scope.strlen, path).expr
+          else if (v.kind === 'parts' || v.kind === 'mem') value = V.goBytesOf(v, this.scope.strlen, path, undefined, (e) => this.temporary(e)).expr
           else throw new UsageError(`printf %${part.conversion} needs bytes (goBytes), but ${path} is ${valueKind(v)}`)
           break
         default: {
@@ -425,7 +425,7 @@ export class SiteCompiler {
       case 'negate': return this.arithmetic('-', { kind: 'int', expr: bt.int(0), go: 'untyped' }, this.expr(node.operand), path)
       case 'goString': {
         const max = Math.min(node.max ?? this.scope.strlen, this.scope.strlen)
-        return V.goStringOf(this.expr(node.expr), max, describe(node.expr))
+        return V.goStringOf(this.expr(node.expr), max, describe(node.expr), (e) => this.temporary(e))
       }
       case 'goBytes': {
         const limit = node.length && G.asU64(V.scalar(this.expr(node.length), describe(node.length)).expr)
@@ -585,7 +585,7 @@ export class SiteCompiler {
 
   private asString(v: Val, path: string): bt.Expr {
     if (v.kind === 'str') return v.expr
-    if ((v.kind === 'parts' || v.kind === 'mem') && v.type.kind === 'string') return V.goStringOf(v, this.scope.strlen, path).expr
+    if ((v.kind === 'parts' || v.kind === 'mem') && v.type.kind === 'string') return V.goStringOf(v, this.scope.strlen, path, (e) => this.temporary(e)).expr
     throw new UsageError(`${path} is ${valueKind(v)} and cannot be compared with a string`)
   }
 

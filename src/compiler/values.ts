@@ -1,6 +1,7 @@
 import type { ArgReg, ValueLocation } from '../abi/location.ts'
 import { scalarLeaves } from '../abi/scalar-leaves.ts'
 import * as bt from '../bpftrace/ast.ts'
+import { branches } from '../bpftrace/lower.ts'
 import { UnsupportedError, UnknownNameError, UsageError } from '../errors.ts'
 import { isFloatKind, isIntKind, isSignedInt, typeString, type GoType, type StructField } from '../gotypes/types.ts'
 import { suggest } from '../util/suggest.ts'
@@ -263,7 +264,12 @@ export function index(v: Val, i: Val, constIndex: number | undefined, path: stri
 }
 
 /** A Go string or []byte as a bpftrace string of at most `max` bytes. */
-export function goStringOf(v: Val, max: number, path: string): Extract<Val, { kind: 'str' }> {
+/**
+ * A Go string or []byte, read up to `max` bytes. The length is clamped with a `?:`: a length
+ * that itself branches (a field behind a bounds-checked index) is evaluated once by `temporary`,
+ * since bpftrace 0.22 and 0.23 compute such an arm wrong.
+ */
+export function goStringOf(v: Val, max: number, path: string, temporary: (e: bt.Expr) => bt.Expr = (e) => e): Extract<Val, { kind: 'str' }> {
   if (v.kind === 'str') return v
   if (v.kind !== 'parts' && v.kind !== 'mem') throw new UsageError(`goString(${path}): not a Go string`)
   const val: GoVal = v.type.kind === 'pointer' && v.type.elem.kind === 'string' ? deref(v, path) : v
@@ -272,7 +278,8 @@ export function goStringOf(v: Val, max: number, path: string): Extract<Val, { ki
     throw new UsageError(`goString(${path}) needs a string or []byte, but ${path} has type ${typeString(v.type)}`)
   }
   const ptr = word(val, 0, path)
-  const len = word(val, 8, path)
+  const length = word(val, 8, path)
+  const len = branches(length) ? temporary(length) : length
   return { kind: 'str', expr: bt.goString(ptr, len, max) }
 }
 
@@ -287,7 +294,9 @@ export function goBytesOf(v: Val, max: number, path: string, limit?: bt.Expr, te
   if (t.kind !== 'string' && !(t.kind === 'slice' && t.elem.size === 1)) {
     throw new UsageError(`goBytes(${path}) needs a string or []byte, but ${path} has type ${typeString(t)}`)
   }
-  const whole = word(v, 8, path)
+  const length = word(v, 8, path)
+  // A length that itself branches (behind a bounds-checked index) is evaluated once, likewise.
+  const whole = branches(length) ? temporary(length) : length
   const cap = limit ? temporary(bt.ternary(bt.binary(limit, '>', bt.int(max, 'uint64')), bt.int(max, 'uint64'), limit)) : bt.int(max, 'uint64')
   const bounded = bt.ternary(bt.binary(whole, '>', cap), cap, whole)
   return { kind: 'bytes', expr: bt.buf(word(v, 0, path), bounded) }
