@@ -49,9 +49,11 @@ describeE2E('-c through a wrapper', () => {
       const seen = r.stdout.split('\n').map((l) => LINE.exec(l)).filter((m) => m !== null && children.has(m[2]!))
         .map((m) => `spawn ${m![1]} ${m![2]} main.spawnWorkers`)
       expect(seen.sort()).toEqual([...r.record].sort())
-      // Only goprobe's own notes on stderr: bpftrace's noise is gone, and the run says when tracing started.
+      // Only goprobe's own lines on stderr: which bpftrace, then notes. bpftrace's noise is gone,
+      // and the run says when tracing started.
       const stderrLines = r.stderr.split('\n').filter(Boolean)
-      expect(stderrLines.filter((l) => !l.startsWith('goprobe: note: ')), r.stderr).toEqual([])
+      expect(stderrLines[0]).toBe(`goprobe: bpftrace ${bpftraceOf(member).version.replace(/^v/, '')} at ${bpftraceOf(member).path} (named by $GOPROBE_BPFTRACE; takes ${member.takesOffsets ? '' : 'no '}probes inside functions)`)
+      expect(stderrLines.slice(1).filter((l) => !l.startsWith('goprobe: note: ')), r.stderr).toEqual([])
       expect(stderrLines).toContain('goprobe: note: tracing (3 probes); Ctrl-C stops')
       // The run's cgroup is gone.
       const mount = cgroup2Mount(readFileSync('/proc/self/mountinfo', 'utf8'))
