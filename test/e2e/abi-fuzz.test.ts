@@ -22,6 +22,7 @@ import { floatProbe, fuzzProbe, symbolName } from '../support/abi-fuzz/probe.ts'
 import { drawProgram } from '../support/abi-fuzz/signatures.ts'
 import { ATTACH_LINE, bpftraceMatrix, bpftraceOf, describeE2E, itE2E, runBpftrace, runsToolchain, type MatrixMember } from '../support/bpftrace.ts'
 import { BUILD_MODES, esbuildBinary, toolchains, type BuildMode, type Toolchain } from '../support/fixtures.ts'
+import { missing } from '../support/multiset.ts'
 
 const DEFAULT_SEED = 20261122
 const FUNCTIONS = 200
@@ -90,19 +91,6 @@ function plan(target: Target, restrictToBuiltin: boolean, share?: Share): Plan {
 /** bpftrace's lines without its own banner and blank lines. */
 function probeLines(stdout: string): string[] {
   return stdout.split('\n').filter((l) => l !== '' && !ATTACH_LINE.test(l))
-}
-
-/** Lines in `a` missing from `b`, as multisets. */
-function missing(a: readonly string[], b: readonly string[]): string[] {
-  const counts = new Map<string, number>()
-  for (const l of b) counts.set(l, (counts.get(l) ?? 0) + 1)
-  const out: string[] = []
-  for (const l of a) {
-    const n = counts.get(l) ?? 0
-    if (n === 0) out.push(l)
-    else counts.set(l, n - 1)
-  }
-  return out
 }
 
 async function fuzzRun(tc: Toolchain, mode: BuildMode, member: MatrixMember, share: Share | undefined): Promise<void> {

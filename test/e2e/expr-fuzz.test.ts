@@ -16,6 +16,7 @@ import { drawFuzz } from '../support/expr-fuzz/model.ts'
 import { exprProbe } from '../support/expr-fuzz/probe.ts'
 import { bpftraceMatrix, bpftraceOf, describeE2E, itE2E, runBpftrace, type Bpftrace } from '../support/bpftrace.ts'
 import { toolchains } from '../support/fixtures.ts'
+import { missing } from '../support/multiset.ts'
 
 const DEFAULT_SEED = 20261204
 const CALLS_PER_TYPE = 40
@@ -29,19 +30,6 @@ const source = await writeFuzzSource(goSource(fuzz))
 
 /** Many small records in a burst: a larger ring buffer so that none is lost. */
 const RUN_ENV = { BPFTRACE_PERF_RB_PAGES: '1024' }
-
-/** Lines in `a` missing from `b`, as multisets. */
-function missing(a: readonly string[], b: readonly string[]): string[] {
-  const counts = new Map<string, number>()
-  for (const l of b) counts.set(l, (counts.get(l) ?? 0) + 1)
-  const out: string[] = []
-  for (const l of a) {
-    const n = counts.get(l) ?? 0
-    if (n === 0) out.push(l)
-    else counts.set(l, n - 1)
-  }
-  return out
-}
 
 async function fuzzRun(bpftrace: Bpftrace | undefined, midFunctionAddress: boolean): Promise<void> {
   if (!bpftrace) throw new Error('bpftrace disappeared after the availability check')
