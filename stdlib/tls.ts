@@ -70,8 +70,10 @@ export function printKeyLogLine(s: KeyLogSecret): void {
 export function bigEndianWords(bytes: Expr, size: number): Expr<number>[] {
   const words: Expr<number>[] = []
   for (let w = 0; w < size / 8; w++) {
-    let word: Expr<number> = bytes.index(w * 8).shl(56)
-    for (let b = 1; b < 8; b++) word = word.bor(bytes.index(w * 8 + b).shl(56 - 8 * b))
+    // Widened first: as in Go, a byte shifted left keeps its 8-bit type (and would become 0).
+    const byte = (i: number) => bytes.index(i).as('uint64')
+    let word: Expr<number> = byte(w * 8).shl(56)
+    for (let b = 1; b < 8; b++) word = word.bor(byte(w * 8 + b).shl(56 - 8 * b))
     words.push(word)
   }
   return words

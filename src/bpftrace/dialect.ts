@@ -29,6 +29,12 @@ export interface Dialect {
    */
   readonly deleteValueKept: boolean
   /**
+   * Registers are read once into variables at the top of a probe (before 0.22). 0.17's code for
+   * a register read in an arm of a `?:` (or several reads of one) can load through a ctx pointer
+   * LLVM has moved, which the kernel's verifier refuses ("dereference of modified ctx ptr").
+   */
+  readonly registersInVariables: boolean
+  /**
    * `%%` in a printf format means a literal `%` (0.24). Before, formats were split with a regex
    * that counts the second `%` of `%%d` as a conversion and prints text after the last
    * conversion unformatted, so `%%` there stays `%%`.
@@ -130,6 +136,7 @@ export function dialectRange(
     forLoops: atLeast(lo, '0.21'),
     twoArgDelete: atLeast(lo, '0.22'),
     deleteValueKept: atLeast(lo, '0.25'),
+    registersInVariables: reachesBelow('0.22'),
     percentEscape: atLeast(lo, '0.24'),
     exitCode: atLeast(lo, '0.22'),
     printfStackLimit: reachesBelow('0.22') ? 512 : undefined,

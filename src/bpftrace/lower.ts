@@ -17,6 +17,8 @@ import {
   int,
   string,
   ternary,
+  varDecl,
+  variable,
   type BinaryOp,
   type Expr,
   type FormatArg,
@@ -25,8 +27,11 @@ import {
   type IntType,
   type MapRef,
   type Probe,
+  type Register,
+  type RegisterName,
   type Stmt,
   type Ternary,
+  type VarDecl,
 } from './ast.ts'
 import { describeDialect, type Dialect } from './dialect.ts'
 import { INT_RANGES } from './int-types.ts'
@@ -38,13 +43,13 @@ export const TRUNCATION_MARKER = '...'
 const ARITHMETIC: ReadonlySet<BinaryOp> = new Set(['+', '-', '*', '/', '%', '&', '|', '^', '<<', '>>'])
 
 export function lowerProbe(probe: Probe, dialect: Dialect): Probe {
-  const lowerer = new Lowerer(dialect, new Map(probe.vars.map((v) => [v.name, v.init])))
-  return {
-    ...probe,
-    predicate: probe.predicate && lowerer.expr(probe.predicate),
-    vars: probe.vars.map((v) => ({ ...v, init: lowerer.expr(v.init) })),
-    body: probe.body.map((s) => lowerer.stmt(s)),
-  }
+  const registers = new Map<RegisterName, VarDecl>()
+  const lowerer = new Lowerer(dialect, new Map(probe.vars.map((v) => [v.name, v.init])), dialect.registersInVariables ? registers : undefined)
+  const predicate = probe.predicate && new Lowerer(dialect, new Map()).expr(probe.predicate)
+  const vars = probe.vars.map((v) => ({ ...v, init: lowerer.expr(v.init) }))
+  const body = probe.body.map((s) => lowerer.stmt(s))
+  // Registers first: the other variables' initial values read them.
+  return { ...probe, predicate, vars: [...registers.values(), ...vars], body }
 }
 
 class Lowerer {
@@ -52,7 +57,20 @@ class Lowerer {
     private readonly dialect: Dialect,
     /** Initial values of the probe's variables, which give their types. */
     private readonly varInit: ReadonlyMap<string, Expr>,
+    /**
+     * Where registers are read once, into variables at the top of the probe (see the dialect's
+     * `registersInVariables`); undefined to read them where they are used.
+     */
+    private readonly registers?: Map<RegisterName, VarDecl>,
   ) {}
+
+  /** A register read, or the variable holding it. */
+  private register(e: Register): Expr {
+    if (!this.registers) return e
+    const name = `__reg_${e.name}`
+    if (!this.registers.has(e.name)) this.registers.set(e.name, varDecl(name, e))
+    return variable(name)
+  }
 
   stmt(s: Stmt): Stmt {
     return withOrigin(s, () => this.lowerStmt(s))
@@ -185,9 +203,10 @@ class Lowerer {
         return { ...e, family: e.family && this.expr(e.family), address: this.expr(e.address) }
       case 'UserSymbol':
         return { ...e, address: this.expr(e.address) }
+      case 'Register':
+        return this.register(e)
       case 'IntLiteral':
       case 'StringLiteral':
-      case 'Register':
       case 'Variable':
       case 'Builtin':
       case 'TaskFsBase':
@@ -219,6 +238,7 @@ class Lowerer {
       case 'Variable': {
         // A variable initialised from itself (through others) has no type to find.
         if (seen.has(e.name)) return undefined
+        if ([...(this.registers?.values() ?? [])].some((d) => d.name === e.name)) return 'uint64'
         const init = this.varInit.get(e.name)
         return init && this.staticType(init, new Set([...seen, e.name]))
       }

@@ -87,7 +87,13 @@ describeE2E('bundled probes on real-world Go programs', () => {
           const dir = mkdtempSync(join(tmpdir(), 'goprobe-gomod-'))
           const out = await goprobeRun(member, 'httpsnoop', GO, [], `${GO} mod download example.com/x@v1.0.0`, goEnv(dir, `http://127.0.0.1:${port}`))
           expect(seen).toEqual(['GET /example.com/x/@v/v1.0.0.info'])
-          expect(out).toMatch(new RegExp(`^GET http://127\\.0\\.0\\.1:${port}/example\\.com/x/@v/v1\\.0\\.0\\.info 404 \\d+ us$`, 'm'))
+          // Under bpftrace 0.17 strings are shortened to fit its 512-byte stack; a shortened one
+          // ends in the `...` marker and must be the start of what was requested.
+          const m = new RegExp(`^GET http://127\\.0\\.0\\.1:${port}(\\S*?)(\\.\\.\\.)? 404 \\d+ us$`, 'm').exec(out)
+          expect(m, out).not.toBeNull()
+          const path = '/example.com/x/@v/v1.0.0.info'
+          if (m![2]) expect(m![1]!.length > 0 && path.startsWith(m![1]!), out).toBe(true)
+          else expect(m![1]).toBe(path)
         } finally {
           server.close()
         }

@@ -76,12 +76,17 @@ describe('stack estimate', () => {
 describeE2E('stack estimate agrees with bpftrace 0.17', () => {
   const bt = stockBpftrace()!
   for (const shape of shapes) {
-    it(`${shape.name}: the largest accepted printf compiles, one more integer overflows`, async () => {
+    // 0.17 programs read each register once into a variable (lower.ts); whether LLVM keeps such
+    // a variable in a machine register or gives it a stack slot is not predictable, and the
+    // estimate gives each a slot. So the first overflow may come one integer later per register.
+    it(`${shape.name}: the largest accepted printf compiles, one more integer per register variable overflows`, async () => {
       const most = largestAccepted(shape)
       expect(most).toBeGreaterThan(0)
-      const fits = await compileOnly(bt, printProgram(program(shape, most), v017))
+      const accepted = printProgram(program(shape, most), v017)
+      const fits = await compileOnly(bt, accepted)
       expect(fits.ok, fits.stderr).toBe(true)
-      const over = printProgram(program(shape, most + 1), unchecked)
+      const slack = 1 + (accepted.text.match(/\$__reg_\w+ = reg\(/g)?.length ?? 0)
+      const over = printProgram(program(shape, most + slack), unchecked)
       const overflow = await compileOnly(bt, over)
       expect(overflow.ok).toBe(false)
       expect(overflow.stderr).toMatch(/BPF stack limit of 512 bytes is exceeded/)
