@@ -29,9 +29,10 @@ export interface Dialect {
    */
   readonly deleteValueKept: boolean
   /**
-   * Registers are read once into variables at the top of a probe (before 0.22). 0.17's code for
-   * a register read in an arm of a `?:` (or several reads of one) can load through a ctx pointer
-   * LLVM has moved, which the kernel's verifier refuses ("dereference of modified ctx ptr").
+   * Registers are read once into variables at the top of a probe whose if/else branches both
+   * read registers (before 0.22): 0.17's code can merge those loads into one through a ctx
+   * pointer chosen by the branch, which the kernel's verifier refuses ("dereference of modified
+   * ctx ptr"). See lower.ts.
    */
   readonly registersInVariables: boolean
   /**

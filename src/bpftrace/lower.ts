@@ -44,12 +44,28 @@ const ARITHMETIC: ReadonlySet<BinaryOp> = new Set(['+', '-', '*', '/', '%', '&',
 
 export function lowerProbe(probe: Probe, dialect: Dialect): Probe {
   const registers = new Map<RegisterName, VarDecl>()
-  const lowerer = new Lowerer(dialect, new Map(probe.vars.map((v) => [v.name, v.init])), dialect.registersInVariables ? registers : undefined)
+  const hoist = dialect.registersInVariables && probe.body.some(branchesReadRegisters)
+  const lowerer = new Lowerer(dialect, new Map(probe.vars.map((v) => [v.name, v.init])), hoist ? registers : undefined)
   const predicate = probe.predicate && new Lowerer(dialect, new Map()).expr(probe.predicate)
   const vars = probe.vars.map((v) => ({ ...v, init: lowerer.expr(v.init) }))
   const body = probe.body.map((s) => lowerer.stmt(s))
   // Registers first: the other variables' initial values read them.
   return { ...probe, predicate, vars: [...registers.values(), ...vars], body }
+}
+
+/**
+ * An if/else whose two branches both read registers: there 0.17's LLVM merges the two loads into
+ * one through a ctx pointer chosen by the branch, which the verifier refuses. Reading registers
+ * into variables costs BPF stack, so it is done only for such probes.
+ */
+function branchesReadRegisters(s: Stmt): boolean {
+  if (s.kind !== 'If') return false
+  if (s.otherwise.length && s.then.some(readsRegister) && s.otherwise.some(readsRegister)) return true
+  return s.then.some(branchesReadRegisters) || s.otherwise.some(branchesReadRegisters)
+}
+
+function readsRegister(s: Stmt): boolean {
+  return JSON.stringify(s, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)).includes('"kind":"Register"')
 }
 
 class Lowerer {
