@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { expect } from 'vitest'
 import { buildFixture, REPO_ROOT, toolchains } from '../support/fixtures.ts'
-import { bpftraceMatrix, bpftraceOf, describeE2E, itE2E, runBpftrace } from '../support/bpftrace.ts'
+import { bpftraceMatrix, bpftraceOf, describeE2E, itE2E, runBpftrace, type MatrixMember } from '../support/bpftrace.ts'
 
 const exec = promisify(execFile)
 
@@ -37,18 +37,23 @@ function countsFromLog(log: string): number {
 }
 
 describeE2E('probes placed by hand at the reported sites', () => {
+  /** The first point counts entries, the others returns: both equal the fixture's 10 calls. */
+  async function entriesEqualReturns(member: MatrixMember, binary: string, points: string[]): Promise<void> {
+    const program = `${points[0]} { @entry = count(); }\n${points.slice(1).join(',\n')} { @ret = count(); }\n`
+    const r = await runBpftrace({ bpftrace: bpftraceOf(member), program, command: [binary, 'run', '2'], unsafe: true })
+    expect(r.code, r.stderr).toBe(0)
+    const calls = countsFromLog(r.commandStdout ?? '')
+    expect(calls).toBe(10)
+    expect(r.stdout).toContain(`@entry: ${calls}`)
+    expect(r.stdout).toContain(`@ret: ${calls}`)
+  }
+
   for (const member of bpftraceMatrix('offset-capable')) {
     itE2E(`unstripped build, ${member.label}, "symbol"+offset`, async () => {
       const build = await buildFixture('basic', (await toolchains())[0]!, 'default')
       const row = await classify(build.path)
       const points = [row.postPrologue!, ...row.retOffsets].map((o) => `uprobe:"${build.path}":"main.Classify"+${o}`)
-      const program = `${points[0]} { @entry = count(); }\n${points.slice(1).join(',\n')} { @ret = count(); }\n`
-      const r = await runBpftrace({ bpftrace: bpftraceOf(member), program, command: [build.path, 'run', '2'], unsafe: true })
-      expect(r.code, r.stderr).toBe(0)
-      const calls = countsFromLog(r.commandStdout ?? '')
-      expect(calls).toBe(10)
-      expect(r.stdout).toContain(`@entry: ${calls}`)
-      expect(r.stdout).toContain(`@ret: ${calls}`)
+      await entriesEqualReturns(member, build.path, points)
     }, member)
   }
 
@@ -59,13 +64,7 @@ describeE2E('probes placed by hand at the reported sites', () => {
       const entry = parseInt(row.entry, 16)
       const offsets = await Promise.all([row.postPrologue!, ...row.retOffsets].map((o) => fileOffset(build.path, entry + o)))
       const points = offsets.map((o) => `uprobe:"${build.path}":0x${o.toString(16)}`)
-      const program = `${points[0]} { @entry = count(); }\n${points.slice(1).join(',\n')} { @ret = count(); }\n`
-      const r = await runBpftrace({ bpftrace: bpftraceOf(member), program, command: [build.path, 'run', '2'], unsafe: true })
-      expect(r.code, r.stderr).toBe(0)
-      const calls = countsFromLog(r.commandStdout ?? '')
-      expect(calls).toBe(10)
-      expect(r.stdout).toContain(`@entry: ${calls}`)
-      expect(r.stdout).toContain(`@ret: ${calls}`)
+      await entriesEqualReturns(member, build.path, points)
     }, member)
   }
 })
