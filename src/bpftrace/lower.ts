@@ -11,6 +11,7 @@ import { UnsupportedError, UsageError } from '../errors.ts'
 import { withOrigin } from '../origin.ts'
 import {
   binary,
+  branches,
   buf,
   cstring,
   fmt,
@@ -293,24 +294,3 @@ function isIntegerTernary(e: Ternary): boolean {
 }
 
 /** Whether bpftrace compiles `e` into more than one basic block (it reads maps or decides). */
-/**
- * Whether `e` holds a map lookup, a `?:`, `&&` or `||`: in an arm of an integer `?:` such an
- * expression gives a wrong value on bpftrace 0.22 and 0.23, so the compiler puts it in a variable.
- */
-export function branches(e: Expr): boolean {
-  switch (e.kind) {
-    case 'MapRef':
-    case 'Ternary':
-      return true
-    case 'Binary':
-      return e.op === '&&' || e.op === '||' || branches(e.left) || branches(e.right)
-    case 'Unary':
-    case 'Cast':
-    case 'UserPointer':
-      return branches(e.operand)
-    case 'MemoryRead':
-      return branches(e.address)
-    default:
-      return false
-  }
-}

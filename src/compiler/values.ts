@@ -1,7 +1,6 @@
 import type { ArgReg, ValueLocation } from '../abi/location.ts'
 import { scalarLeaves } from '../abi/scalar-leaves.ts'
 import * as bt from '../bpftrace/ast.ts'
-import { branches } from '../bpftrace/lower.ts'
 import { UnsupportedError, UnknownNameError, UsageError } from '../errors.ts'
 import { isFloatKind, isIntKind, isSignedInt, typeString, type GoType, type StructField } from '../gotypes/types.ts'
 import { suggest } from '../util/suggest.ts'
@@ -279,7 +278,7 @@ export function goStringOf(v: Val, max: number, path: string, temporary: (e: bt.
   }
   const ptr = word(val, 0, path)
   const length = word(val, 8, path)
-  const len = branches(length) ? temporary(length) : length
+  const len = bt.branches(length) ? temporary(length) : length
   return { kind: 'str', expr: bt.goString(ptr, len, max) }
 }
 
@@ -296,7 +295,7 @@ export function goBytesOf(v: Val, max: number, path: string, limit?: bt.Expr, te
   }
   const length = word(v, 8, path)
   // A length that itself branches (behind a bounds-checked index) is evaluated once, likewise.
-  const whole = branches(length) ? temporary(length) : length
+  const whole = bt.branches(length) ? temporary(length) : length
   const cap = limit ? temporary(bt.ternary(bt.binary(limit, '>', bt.int(max, 'uint64')), bt.int(max, 'uint64'), limit)) : bt.int(max, 'uint64')
   const bounded = bt.ternary(bt.binary(whole, '>', cap), cap, whole)
   return { kind: 'bytes', expr: bt.buf(word(v, 0, path), bounded) }
