@@ -54,7 +54,7 @@ export function crossCheckLocations(dwarfFn: DwarfFunction | undefined, frame: F
   const disagreements: string[] = []
   const dwarfContradictions: string[] = []
   for (const { v, loc } of found) {
-    if (sameLocation(loc, v.location)) {
+    if (sameLocation(loc, v.location) || namesSpillSlot(loc, v)) {
       confirmed++
       continue
     }
@@ -85,6 +85,16 @@ function toValueLocation(v: AssignedValue, loc: Location): ValueLocation | undef
     pieces.push({ reg: p.reg as ArgReg, size: leaf.size, offset: leaf.offset, scalar: leaf.kind })
   }
   return { kind: 'registers', pieces }
+}
+
+/**
+ * Go 1.27 describes some register arguments (a closure's `.dict` in a generic function) by
+ * their spill slot from the first instruction, before anything is spilled there. The
+ * slot belongs to the register the ABI assigned, and only to it, so naming it confirms
+ * the assignment (the code reads the register: `mov %rcx,0x28(%rsp)` after the prologue).
+ */
+function namesSpillSlot(dwarf: ValueLocation, v: AssignedValue): boolean {
+  return dwarf.kind === 'stack' && v.location.kind === 'registers' && v.spillOffset === dwarf.offset
 }
 
 function sameLocation(a: ValueLocation, b: ValueLocation): boolean {
