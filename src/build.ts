@@ -56,6 +56,7 @@ export async function buildProgram(def: ProgramDefinition, binary: string | Targ
       const compiled = await compileProgram(ir, target, {
         capabilities: options.capabilities ?? { midFunctionAddress: false },
         strlen,
+        aggregationsReadable: dialect.readsAggregations,
         ...(options.pid === undefined ? {} : { pid: options.pid }),
         ...(options.exitMarker === undefined ? {} : { exitMarker: options.exitMarker }),
       })

@@ -20,6 +20,12 @@ export interface Dialect {
   readonly configBlock: boolean
   /** `for ($kv : @map)` loops (0.21). */
   readonly forLoops: boolean
+  /**
+   * The value of a count(), sum(), min(), max() or avg() map can be read in an expression.
+   * 0.17 refuses it ("Casts are not supported for type: count"); 0.23 and later accept it. The
+   * issue tracker puts the change at 0.21; only 0.17 and 0.23+ were run here.
+   */
+  readonly readsAggregations: boolean
   /** `delete(@m, key)` (0.22); `delete(@m[key])` works everywhere. */
   readonly twoArgDelete: boolean
   /**
@@ -135,6 +141,7 @@ export function dialectRange(
     letDeclarations: atLeast(lo, '0.22'),
     configBlock: atLeast(lo, '0.20'),
     forLoops: atLeast(lo, '0.21'),
+    readsAggregations: atLeast(lo, '0.21'),
     twoArgDelete: atLeast(lo, '0.22'),
     deleteValueKept: atLeast(lo, '0.25'),
     registersInVariables: reachesBelow('0.22'),

@@ -153,10 +153,18 @@ class Lowerer {
     if (conversion === 'r' || conversion === 'rx' || conversion === 'rh') {
       if (arg.width !== undefined || arg.leftAlign || arg.zeroPad) throw new UsageError(`%${conversion} takes no width`)
       if (value.kind === 'GoString') return { ...arg, value: buf(this.expr(value.ptr), this.shownLength(value)) }
-      if (value.kind !== 'Buffer') throw new UsageError(`%${conversion} prints buf() values only`)
+      // A map value holds a buf() when the compiler stored one there (bytes captured at entry).
+      if (value.kind !== 'Buffer' && value.kind !== 'MapRef') throw new UsageError(`%${conversion} prints buf() values only`)
       return { ...arg, value: this.expr(value) }
     }
     if (value.kind === 'Buffer') throw new UsageError(`buf() values print with %r, %rx or %rh, not %${conversion}`)
+    if (value.kind === 'GoString' && this.dialect.strLength === 'mixed') {
+      // Only str() pads, and it reads one byte less from 0.23 on: no one program prints the same on both sides.
+      throw new UnsupportedError(
+        `printf %${arg.leftAlign ? '-' : ''}${arg.width ?? ''}${conversion} of a Go string pads with str(), which reads different bytes ` +
+          `before and after bpftrace 0.23 (${describeDialect(this.dialect)}): print it with plain %s, or target one side with --bpftrace-version`,
+      )
+    }
     return { ...arg, value: this.expr(value) }
   }
 

@@ -122,7 +122,7 @@ class Estimator {
     for (const part of format) {
       if (typeof part === 'string') continue
       this.visitExpr(part.value)
-      const shape = this.shape(part.value)
+      const shape = this.printedShape(part)
       offset = Math.ceil(offset / shape.align) * shape.align + shape.size
       this.largestTemporary = Math.max(this.largestTemporary, shape.temporary)
     }
@@ -181,6 +181,20 @@ class Estimator {
       case 'CgroupId':
         return
     }
+  }
+
+  /**
+   * A map value printed with %s or %r is a string or buffer the record holds whole (a Go string
+   * or bytes captured at entry): the AST does not say how long, so it counts as the longest.
+   */
+  private printedShape(part: Exclude<FormatPart, string>): ValueShape {
+    if (part.value.kind !== 'MapRef') return this.shape(part.value)
+    // bpftrace copies the looked-up value to the stack before it copies it into the record.
+    if (part.conversion === 's') return { size: this.strlen, align: 1, temporary: roundUp8(this.strlen) }
+    // Measured on 0.17: `printf("%r", @m[k])` of a buf() stored at entry compiles at strlen 88
+    // and overflows at 96, as four copies of the buffer besides the record would.
+    if (part.conversion === 'r' || part.conversion === 'rx' || part.conversion === 'rh') return { size: this.strlen + 1, align: 1, temporary: 4 * roundUp8(this.strlen + 1) }
+    return this.shape(part.value)
   }
 
   /** A literal length shortens a buffer; any other takes the whole strlen. One byte holds the length. */

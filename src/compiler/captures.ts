@@ -66,7 +66,7 @@ export class Captures {
       const words = wordsOf(v, `entry value #${id}`)
       const shape: Shape = v.kind === 'parts' || v.kind === 'mem'
         ? { kind: 'go', type: v.type, words: words.map((w) => ({ offset: w.offset, size: w.size, stored: staticType(w.expr) })) }
-        : v.kind === 'int' ? { kind: 'int', go: v.go } : { kind: 'str' }
+        : v.kind === 'int' ? { kind: 'int', go: v.go } : { kind: v.kind === 'bytes' || v.kind === 'stack' ? v.kind : 'str' }
       this.shapes.set(id, shape)
       words.forEach((w, i) => {
         const name = `${this.prefix}_v${id}_${i}`
@@ -99,7 +99,7 @@ export class Captures {
         const go = shape.go
         return { kind: 'int', expr: go === 'bool' || go === 'untyped' || go === 'any' ? read(0) : heldSigned(go) ? asI64(typed(read(0), 'int64')) : asU64(typed(read(0), 'uint64')), go }
       }
-      if (shape.kind === 'str') return { kind: 'str', expr: lookup(0) }
+      if (shape.kind !== 'go') return { kind: shape.kind, expr: lookup(0) }
       // A map's values have the type of what was stored (from 0.27 a cast to it again is warned about).
       const word = (i: number, stored: ReturnType<typeof staticType>) => (stored === undefined || stored === 'bool' ? read(i) : typed(read(i), stored))
       return { kind: 'parts', type: shape.type, parts: shape.words.map((w, i) => ({ offset: w.offset, size: w.size, expr: word(i, w.stored) })) }
@@ -120,7 +120,8 @@ export class Captures {
 type Shape =
   | { kind: 'go'; type: GoType; words: { offset: number; size: number; stored: ReturnType<typeof staticType> }[] }
   | { kind: 'int'; go: IntGoType }
-  | { kind: 'str' }
+  /** Stored whole, and read back as the same kind of value (`%r` takes bytes, `%s` a stack). */
+  | { kind: 'str' | 'bytes' | 'stack' }
 
 function collectStmt(s: StmtNode, visit: (n: ExprNode) => void): void {
   const e = (n: ExprNode | undefined) => n && collectExpr(n, visit)

@@ -2,13 +2,14 @@ import { groupNotes, type Note } from './notes.ts'
 import * as bt from '../bpftrace/ast.ts'
 import { hex } from '../binary/bytes.ts'
 import type { HandlerNode, ProgramNode, UprobeNode } from '../dsl/ir.ts'
-import { UnknownNameError, UnsupportedError, UsageError } from '../errors.ts'
+import { GoprobeError, UnknownNameError, UnsupportedError, UsageError } from '../errors.ts'
 import { chooseAttach, type AttachCapabilities, type AttachChoice } from './attach.ts'
 import { Captures } from './captures.ts'
 import { readEntryValuesAtEntry } from './entry-reads.ts'
 import { minus } from './go-int.ts'
 import { compileLine } from './line-probe.ts'
 import { expandPatterns } from './patterns.ts'
+import { KindNotKnownYet, MapUses } from './map-uses.ts'
 import { SiteCompiler, type ProgramScope } from './site.ts'
 import type { FunctionFacts, TargetFacts } from './target-facts.ts'
 
@@ -23,6 +24,8 @@ export interface CompileOptions {
    * tell the program's own output from what bpftrace prints after END (the maps).
    */
   readonly exitMarker?: string
+  /** The bpftrace(s) printed for can read count()/sum()/min()/max()/avg() maps in expressions (0.21+). */
+  readonly aggregationsReadable: boolean
 }
 
 /**
@@ -41,9 +44,36 @@ export interface CompiledProgram {
 
 const OPTIONAL_LEFT_OUT = 'optional probe left out'
 
-/** Compile a probe program's IR against one binary into a bpftrace AST. */
+/**
+ * Compile a probe program's IR against one binary into a bpftrace AST. Map kinds are a
+ * property of the whole program (map-uses.ts): survey passes learn them, skipping what
+ * cannot compile yet, until a pass learns nothing new; then the real pass compiles with all
+ * of them known.
+ */
 export async function compileProgram(ir: ProgramNode, target: TargetFacts, options: CompileOptions): Promise<CompiledProgram> {
-  const scope: ProgramScope = { target, strlen: options.strlen, mapKinds: new Map(), longKeys: new Map() }
+  let known = new MapUses(true)
+  // Each pass learns at least one more map or gives up: a map's kind can depend on another's
+  // (`@b = @a`), so chains need as many passes as they are long.
+  for (let pass = 0; pass < SURVEY_PASSES; pass++) {
+    const survey = new MapUses(true, known)
+    try {
+      await compilePass(ir, target, options, survey)
+    } catch (e) {
+      // Outside a statement (a value captured at entry) nothing is skipped: keep what was
+      // learned; the real pass reports the error if it still stands.
+      if (!(e instanceof GoprobeError || e instanceof KindNotKnownYet)) throw e
+    }
+    if (!survey.learnedMoreThan(known)) break
+    known = survey
+  }
+  return compilePass(ir, target, options, new MapUses(false, known))
+}
+
+/** Enough for maps whose kinds depend on each other in chains of this length. */
+const SURVEY_PASSES = 8
+
+async function compilePass(ir: ProgramNode, target: TargetFacts, options: CompileOptions, maps: MapUses): Promise<CompiledProgram> {
+  const scope: ProgramScope = { target, strlen: options.strlen, maps, aggregationsReadable: options.aggregationsReadable, longKeys: new Map() }
   const notes: Note[] = []
   const internalMaps: string[] = []
   let unsafe = false
@@ -54,6 +84,7 @@ export async function compileProgram(ir: ProgramNode, target: TargetFacts, optio
   const uprobes: bt.Probe[] = []
   const others: bt.Probe[] = []
   const ends: bt.Stmt[] = []
+  let endSite: SiteCompiler | undefined
 
   let index = 0
   for (const p of expandPatterns(ir.probes, target)) {
@@ -81,18 +112,23 @@ export async function compileProgram(ir: ProgramNode, target: TargetFacts, optio
       notes.push(...compiled.notes.map((text) => ({ text })))
       continue
     }
-    const site = new SiteCompiler(scope, 'plain', undefined)
+    // Every END handler goes into one END probe, so they share one compiler: one set of
+    // scratch variables, declared once at the top of that probe.
+    const site = p.kind === 'end' ? (endSite ??= new SiteCompiler(scope, 'plain', undefined)) : new SiteCompiler(scope, 'plain', undefined)
+    site.label = p.kind === 'begin' ? 'BEGIN' : p.kind === 'end' ? 'END' : p.kind === 'interval' ? `the handler run every ${p.every}${p.unit}` : 'the process-exit handler'
     const body = site.handler([p.body])
+    const vars = site.declarations()
     switch (p.kind) {
-      case 'begin': begins.push(bt.probe([bt.begin()], body)); break
+      case 'begin': begins.push(bt.probe([bt.begin()], body, { vars })); break
       case 'end': ends.push(...body); break
-      case 'interval': others.push(bt.probe([bt.interval(p.unit, p.every)], body, { comments: [`every ${p.every}${p.unit}`] })); break
+      case 'interval': others.push(bt.probe([bt.interval(p.unit, p.every)], body, { vars, comments: [`every ${p.every}${p.unit}`] })); break
       case 'processExit': {
         // The tracepoint fires for every thread; the thread group leader's exit is the process's.
         const leader = bt.binary(bt.builtin('tid'), '==', bt.builtin('pid'))
         const traced = needPids ? bt.map('__pids', bt.builtin('pid')) : pidPredicate(options.pid)
         others.push(bt.probe([bt.tracepoint('sched', 'sched_process_exit')], needPids ? [...body, bt.del(bt.map('__pids', bt.builtin('pid')))] : body, {
           predicate: traced ? bt.binary(traced, '&&', leader) : leader,
+          vars,
           comments: ['a traced process exits'],
         }))
         break
@@ -110,7 +146,7 @@ export async function compileProgram(ir: ProgramNode, target: TargetFacts, optio
   // The names behind long-name labels are printed from the program text, before the maps.
   const legend = [...scope.longKeys].map(([name, label]) => bt.printf(`${label} = ${name}\n`))
   const endBody = [...ends, ...legend, ...internalMaps.map((m) => bt.clear(bt.map(m))), ...marker]
-  if (endBody.length) others.push(bt.probe([bt.end()], endBody))
+  if (endBody.length) others.push(bt.probe([bt.end()], endBody, { vars: endSite?.declarations() ?? [] }))
 
   return {
     program: bt.program([...begins, ...uprobes, ...others], { strlen: options.strlen }),

@@ -3,7 +3,7 @@ import { hex } from '../binary/bytes.ts'
 import * as bt from '../bpftrace/ast.ts'
 import { bytesEqual } from './bytes-equal.ts'
 import type { ExprNode, MachineRegister, ParamRef, StmtNode } from '../dsl/ir.ts'
-import { UnknownNameError, UnsupportedError, UsageError } from '../errors.ts'
+import { GoprobeError, UnknownNameError, UnsupportedError, UsageError } from '../errors.ts'
 import { copyOrigin, withOrigin } from '../origin.ts'
 import { typeString } from '../gotypes/types.ts'
 import { suggest } from '../util/suggest.ts'
@@ -15,6 +15,7 @@ import * as V from './values.ts'
 import { describeLocation, type Val } from './values.ts'
 import * as G from './go-int.ts'
 import { planSharing, type SharingPlan } from './sharing.ts'
+import { KindNotKnownYet, type MapKeyKind, type MapUses, type MapValueKind } from './map-uses.ts'
 import { isOperand, isStable } from './go-int.ts'
 
 /** bpftrace's names for the registers probes may read. */
@@ -34,8 +35,10 @@ export interface ProgramScope {
   readonly target: TargetFacts
   /** Maximum bytes read for a Go string. */
   readonly strlen: number
-  /** Whether each user map holds strings or integers, learned from its first assignment. */
-  readonly mapKinds: Map<string, 'int' | 'str'>
+  /** What each user map holds and is keyed by, for the whole program (map-uses.ts). */
+  readonly maps: MapUses
+  /** bpftrace can read the value of a count(), sum(), min(), max() or avg() map (0.21+). */
+  readonly aggregationsReadable: boolean
   /** Short labels standing for names too long to be map keys, by name (see `mapKey`). */
   readonly longKeys: Map<string, string>
 }
@@ -74,6 +77,9 @@ export class SiteCompiler {
   private goroutineVars = false
   /** The stack depth is only computed where an activation key needs it. */
   private depthUsed = false
+
+  /** Names a BEGIN, END or interval handler in messages (uprobe sites are named by their function). */
+  label = 'a BEGIN, END or interval handler'
 
   constructor(
     readonly scope: ProgramScope,
@@ -151,6 +157,7 @@ export class SiteCompiler {
   }
 
   private statement(s: StmtNode): bt.Stmt[] {
+    if (this.scope.maps.surveying) return this.surveyed(s)
     // Errors name the statement where it was written (goprobe check), and so do the statements made for it.
     const all = this.inStatement(() => withOrigin(s, () => {
       // Shared values first needed here (or in several branches below) are evaluated first.
@@ -159,6 +166,30 @@ export class SiteCompiler {
     }))
     for (const made of all) copyOrigin(s, made)
     return all
+  }
+
+  /**
+   * In the survey pass a statement that cannot compile yet (it reads a map whose kind a later
+   * probe sets) is skipped: the survey only learns map kinds, and the real pass reports errors.
+   */
+  private surveyed(s: StmtNode): bt.Stmt[] {
+    try {
+      return this.inStatement(() => {
+        for (const node of this.plan.before.get(s) ?? []) this.expr(node)
+        return [...this.statementBody(s)]
+      })
+    } catch (e) {
+      // The real pass meets the same error again, if it still stands, and reports it.
+      if (e instanceof GoprobeError || e instanceof KindNotKnownYet) return []
+      throw e
+    }
+  }
+
+  /** Where this handler runs, for messages naming a use of a map. */
+  private where(): string {
+    if (!this.fn) return this.label
+    const site = this.kind === 'entry' ? 'entry' : this.kind === 'return' ? 'return' : 'line'
+    return `the ${site} handler of ${this.fn.name}`
   }
 
   /** Statements built by `fn`, preceded by the temporaries and shared values they evaluate. */
@@ -243,18 +274,19 @@ export class SiteCompiler {
       case 'printf': return [this.printf(s.format, s.args)]
       case 'mapSet': {
         const v = this.expr(s.value)
-        const kind = v.kind === 'str' ? 'str' : 'int'
-        this.noteMapKind(s.map, kind)
-        return [bt.assignMap(this.mapRef(s.map, s.keys), this.storable(v, `value of @${s.map}`))]
+        const use = `${slotText(s.map, s.keys)} = ${describe(s.value)} in ${this.where()}`
+        this.scope.maps.noteValue(s.map, storedKind(v), use)
+        return [bt.assignMap(this.mapRef(s.map, s.keys, use), this.storable(v, `value of @${s.map}`))]
       }
       case 'mapAggregate': {
         const args: bt.Expr[] = []
         if (s.value) args.push(zeroOrOne(this.number(this.expr(s.value), `${s.fn}() argument of @${s.map}`)))
         if (s.lhist) args.push(...s.lhist.map((n) => bt.int(n)))
-        this.noteMapKind(s.map, 'int')
-        return [bt.aggregate(this.mapRef(s.map, s.keys), s.fn, ...args)]
+        const use = `${slotText(s.map, s.keys)} = ${s.fn}() in ${this.where()}`
+        this.scope.maps.noteValue(s.map, s.fn, use)
+        return [bt.aggregate(this.mapRef(s.map, s.keys, use), s.fn, ...args)]
       }
-      case 'mapDelete': return [bt.del(this.mapRef(s.map, s.keys))]
+      case 'mapDelete': return [bt.del(this.mapRef(s.map, s.keys, `delete(${slotText(s.map, s.keys)}) in ${this.where()}`))]
       case 'mapPrint': return [bt.print(bt.map(s.map))]
       case 'mapClear': return [bt.clear(bt.map(s.map))]
       case 'if': return [bt.ifStmt(this.condition(s.cond), this.statements(s.then), this.statements(s.else))]
@@ -300,14 +332,29 @@ export class SiteCompiler {
     }
   }
 
-  private noteMapKind(map: string, kind: 'int' | 'str'): void {
-    const prev = this.scope.mapKinds.get(map)
-    if (prev && prev !== kind) throw new UsageError(`map @${map} holds ${prev === 'str' ? 'strings' : 'numbers'} elsewhere; it cannot also hold ${kind === 'str' ? 'strings' : 'numbers'}`)
-    this.scope.mapKinds.set(map, kind)
+  private mapRef(name: string, keys: readonly ExprNode[], use: string): bt.MapRef {
+    const vals = keys.map((k) => this.expr(k))
+    this.scope.maps.noteKeys(name, vals.map(storedKind), use)
+    return bt.map(name, ...vals.map((v, i) => this.mapKey(v, `key ${i} of @${name}`)))
   }
 
-  private mapRef(name: string, keys: readonly ExprNode[]): bt.MapRef {
-    return bt.map(name, ...keys.map((k, i) => this.mapKey(this.expr(k), `key ${i} of @${name}`)))
+  /** A map's value read in the program, as what the whole program stores in it. */
+  private mapRead(name: string, keys: readonly ExprNode[]): Val {
+    const ref = this.mapRef(name, keys, `a read of ${slotText(name, keys)} in ${this.where()}`)
+    const kind = this.scope.maps.valueKind(name)
+    if (kind === undefined && this.scope.maps.surveying) throw new KindNotKnownYet(name)
+    switch (kind) {
+      case undefined: case 'int': return { kind: 'int', expr: ref, go: 'any' }
+      case 'str': return { kind: 'str', expr: ref }
+      case 'stack': return { kind: 'stack', expr: ref }
+      case 'hist': case 'lhist': case 'stats':
+        throw new UsageError(`@${name} holds ${kind}(), which has no single value to read in the program; it is printed at exit (or with print())`)
+      default:
+        if (!this.scope.aggregationsReadable) {
+          throw new UnsupportedError(`reading @${name}, a ${kind}() map, needs bpftrace 0.21 or newer (earlier versions cannot read aggregations): target a newer bpftrace, or keep the value in a plain map (set() it)`)
+        }
+        return { kind: 'int', expr: ref, go: kind === 'count' ? 'uint64' : 'int64' }
+    }
   }
 
   /**
@@ -449,10 +496,7 @@ export class SiteCompiler {
         if (!v) throw new UnknownNameError('local', node.name, suggest(node.name, this.locals.keys()))
         return v
       }
-      case 'mapRead': {
-        const ref = this.mapRef(node.map, node.keys)
-        return this.scope.mapKinds.get(node.map) === 'str' ? { kind: 'str', expr: ref } : { kind: 'int', expr: ref, go: 'any' }
-      }
+      case 'mapRead': return this.mapRead(node.map, node.keys)
       case 'usym': return { kind: 'str', expr: bt.usym(G.asU64(V.scalar(this.expr(node.expr), path).expr)) }
       case 'typeName': case 'hasType': {
         const strlen = Math.min(node.kind === 'typeName' ? node.max ?? this.scope.strlen : this.scope.strlen, this.scope.strlen)
@@ -775,6 +819,17 @@ export function describe(node: ExprNode): string {
  */
 function zeroOrOne(s: { expr: bt.Expr; go: G.IntGoType }): bt.Expr {
   return s.go === 'bool' ? G.asU64(s.expr) : s.expr
+}
+
+/** `@m[k1, k2]` as the probe wrote it, for messages. */
+function slotText(map: string, keys: readonly ExprNode[]): string {
+  return keys.length ? `@${map}[${keys.map(describe).join(', ')}]` : `@${map}`
+}
+
+/** What a value becomes when a map holds it or is keyed by it: Go strings are stored as bpftrace strings. */
+function storedKind(v: Val): MapKeyKind & MapValueKind {
+  if (v.kind === 'str' || ((v.kind === 'parts' || v.kind === 'mem') && v.type.kind === 'string')) return 'str'
+  return v.kind === 'stack' ? 'stack' : 'int'
 }
 
 /**

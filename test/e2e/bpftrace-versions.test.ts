@@ -61,6 +61,11 @@ describeE2E('bpftrace version differences, on every bpftrace of the matrix', () 
       expect(/String is too long/.test(r.out), r.out).toBe(dialect.minStrlen > 36)
     }, member)
 
+    itE2E(`${member.label}: a count() map ${dialect.readsAggregations ? 'can' : 'cannot'} be read in an expression (readsAggregations)`, () => {
+      const r = run(b, 'BEGIN { @c = count(); @c = count(); $n = (int64)@c; printf("count=%ld\\n", $n); clear(@c); exit(); }')
+      expect(/count=2\n/.test(r.out), r.out).toBe(dialect.readsAggregations)
+    }, member)
+
     itE2E(`${member.label}: a 64-byte literal as a map key is refused by 0.17 whatever the length, by later ones under it`, () => {
       const r = run(b, `BEGIN { @m["${'x'.repeat(64)}"] = 1; clear(@m); exit(); }`, 128)
       expect(/String is too long/.test(r.out), r.out).toBe(b.version.startsWith('0.17.'))
