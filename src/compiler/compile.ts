@@ -188,7 +188,11 @@ async function compileUprobe(
   const fn = await target.functionFacts(name, p.declared[name])
   const prefix = `__p${index}`
   const handlers = p.handlers.map(readEntryValuesAtEntry)
-  const captures = new Captures(prefix, handlers)
+  // A function whose body is one RET (its argument already in the result register) has its
+  // entry and return probes at one address, run in an order bpftrace does not define: its
+  // return reads "entry" values where it is, the same instant, and nothing is stored.
+  const returnIsEntry = fn.returnSites.length > 0 && fn.returnSites.every((rs) => rs.vaddr === fn.entrySite.vaddr)
+  const captures = new Captures(prefix, returnIsEntry ? [] : handlers)
   const entryHandlers = handlers.filter((h) => h.site === 'entry')
   const returnHandlers = handlers.filter((h) => h.site === 'return')
   const out: CompiledUprobe = { probes: [], internalMaps: [], unsafe: false, notes: [] }
@@ -224,7 +228,7 @@ async function compileUprobe(
     if (fn.returnSites.length === 0) {
       throw new UnsupportedError(`${fn.name} has no RET instruction${fn.tailJumps ? ` (it returns only through ${fn.tailJumps} tail call(s))` : ''}: return probes cannot be placed`)
     }
-    const site: SiteCompiler = new SiteCompiler(scope, 'return', fn, captures.reader(() => site))
+    const site: SiteCompiler = new SiteCompiler(scope, 'return', fn, returnIsEntry ? (node) => site.atEntryInstant(node) : captures.reader(() => site))
     const points: bt.AttachPoint[] = []
     const hows: string[] = []
     for (const rs of fn.returnSites) {
@@ -237,6 +241,7 @@ async function compileUprobe(
     const userBody = site.handler(returnHandlers.map((h) => h.body))
     const body = [...pidStmt, ...captures.guardReturn(site, userBody)]
     const comments = [`${shown(fn.name)} returns: ${fn.returnSites.length} RET site(s) at ${hows.join(', ')} (disassembly; never uretprobe: Go stacks move)`]
+    if (returnIsEntry) comments.push('the return is the entry instruction: values "at entry" are read where they are')
     if (fn.tailJumps) comments.push(`${shown(fn.name)} also leaves through ${fn.tailJumps} tail jump(s), which return through the callee and are not probed`)
     comments.push(...site.facts)
     if (site.usesGoroutine()) comments.push(site.goroutineNote())

@@ -75,6 +75,8 @@ export class SiteCompiler {
   /** Variables initialised at the top of the probe (see `readOnce`). */
   private readonly readOnceDecls: bt.VarDecl[] = []
   private goroutineVars = false
+  /** Evaluating an entry value at a return that is the entry instruction: the arguments are still there. */
+  private argumentsLive = false
   /** The stack depth is only computed where an activation key needs it. */
   private depthUsed = false
 
@@ -674,9 +676,20 @@ export class SiteCompiler {
     return fn.frame
   }
 
+  /** An "at entry" value at a return site that is the entry instruction itself (a one-RET function): read it now. */
+  atEntryInstant(node: ExprNode): Val {
+    const outer = this.argumentsLive
+    this.argumentsLive = true
+    try {
+      return this.expr(node)
+    } finally {
+      this.argumentsLive = outer
+    }
+  }
+
   private param(what: 'arg', ref: ParamRef): Val {
     const fn = this.fn
-    if (this.kind === 'return') {
+    if (this.kind === 'return' && !this.argumentsLive) {
       throw new UsageError(`${fn?.name ?? 'probe'}: arg(${JSON.stringify(ref)}) at a return site reads clobbered registers; use entry.arg(${JSON.stringify(ref)})`)
     }
     const frame = this.frameFor(`arg(${JSON.stringify(ref)})`)
@@ -688,7 +701,7 @@ export class SiteCompiler {
   }
 
   private receiver(): Val {
-    if (this.kind === 'return') throw new UsageError(`${this.fn?.name ?? 'probe'}: the receiver at a return site is gone; use entry.receiver()`)
+    if (this.kind === 'return' && !this.argumentsLive) throw new UsageError(`${this.fn?.name ?? 'probe'}: the receiver at a return site is gone; use entry.receiver()`)
     const frame = this.frameFor('receiver()')
     if (!frame.receiver) throw new UsageError(`${this.fn!.name} is not a method: it has no receiver`)
     const label = `receiver ${frame.receiver.name ?? ''}`.trim()
